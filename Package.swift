@@ -1,0 +1,37 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "synscope",
+    products: [
+        .executable(name: "synscope", targets: ["synscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        .target(name: "TraceModel"),
+        .target(name: "PacketWire", dependencies: ["TraceModel"]),
+        .target(name: "Capture", dependencies: ["TraceModel", "CPcap"]),
+        .target(name: "Analysis", dependencies: ["TraceModel", "PacketWire"]),
+        .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis"]),
+        .executableTarget(
+            name: "synscope",
+            dependencies: [
+                "TraceModel", "PacketWire", "Capture", "Analysis", "Reports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TraceModelTests", dependencies: ["TraceModel"]),
+        .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "TraceModel"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "TraceModel"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "PacketWire", "TraceModel"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Analysis", "Capture", "PacketWire", "TraceModel"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,85 @@
+@preconcurrency import CPcap
+import TraceModel
+
+/// One record of a capture, valid only inside the closure it is passed to.
+public struct PacketRecord {
+    /// 1-based index of the record in its file.
+    public var frame: Int
+    public var timestamp: Timestamp
+    public var linkType: LinkType
+    public var originalLength: Int
+    /// The captured bytes; they belong to libpcap and are reused for the next record.
+    public var bytes: UnsafeRawBufferPointer
+
+    /// A copy that outlives the closure.
+    public func copy() -> CapturedPacket {
+        CapturedPacket(frame: frame, timestamp: timestamp, linkType: linkType, originalLength: originalLength, bytes: Array(bytes))
+    }
+}
+
+/// Reads a pcap or pcapng file through libpcap, with nanosecond timestamps
+/// whatever the file's resolution (`pcap_open_offline_with_tstamp_precision(3PCAP)`).
+public final class CaptureFileReader {
+    public let path: String
+    public let linkType: LinkType
+    public let snapshotLength: Int
+    private let handle: OpaquePointer
+
+    /// Opens `path`. The corresponding C function is `pcap_open_offline_with_tstamp_precision(3PCAP)`.
+    public init(path: String) throws(CaptureError) {
+        self.path = path
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
+            throw CaptureError(.open, path: path, message: cString(errbuf))
+        }
+        handle = h
+        linkType = LinkType(rawValue: UInt32(bitPattern: pcap_datalink(h)))
+        snapshotLength = Int(pcap_snapshot(h))
+    }
+
+    deinit { pcap_close(handle) }
+
+    /// Whether the file's pcap/pcapng header is byte-swapped relative to this host.
+    public var isSwapped: Bool { pcap_is_swapped(handle) == 1 }
+
+    /// Calls `body` with every record in order. Stops at the end of the file,
+    /// or throws at the first record libpcap cannot read (after `body` has
+    /// seen every record before it). The corresponding C function is `pcap_next_ex(3PCAP)`.
+    public func forEach(_ body: (PacketRecord) -> Void) throws(CaptureError) {
+        var frame = 0
+        while true {
+            var header: UnsafeMutablePointer<pcap_pkthdr>?
+            var data: UnsafePointer<UInt8>?
+            let status = pcap_next_ex(handle, &header, &data)
+            switch status {
+            case 1:
+                frame += 1
+                guard let header, let data else { continue }
+                let h = header.pointee
+                // With nanosecond precision, tv_usec holds nanoseconds (pcap(3PCAP)).
+                let ts = Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec))
+                let record = PacketRecord(
+                    frame: frame, timestamp: ts, linkType: linkType, originalLength: Int(h.len),
+                    bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen)))
+                body(record)
+            case PCAP_ERROR_BREAK:
+                return  // -2: no more packets in the file.
+            default:
+                throw CaptureError(.read, path: path, frame: frame + 1, message: String(cString: pcap_geterr(handle)))
+            }
+        }
+    }
+
+    /// Every packet of the file, copied.
+    public func readAll() throws(CaptureError) -> [CapturedPacket] {
+        var packets: [CapturedPacket] = []
+        try forEach { packets.append($0.copy()) }
+        return packets
+    }
+}
+
+/// The text of a NUL-terminated C buffer.
+func cString(_ buffer: [CChar]) -> String {
+    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// synscope's documented exit codes (README, "Exit codes").
+enum ExitStatus: Int32 {
+    case success = 0
+    /// A usage error: unknown flag, bad value, missing argument.
+    case usage = 1
+    /// An input that cannot be read: missing file, not a capture, truncated
+    /// record, unsupported link type.
+    case unreadableInput = 2
+}
+
+@main
+struct Synscope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synscope",
+        abstract: "A packet-level TCP handshake tracer.",
+        subcommands: [Decode.self]
+    )
+
+    /// Runs the command, mapping ArgumentParser's usage errors to exit code 1.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { Diagnostics.print(message) }
+            if let status = error as? ExitCode {
+                Glibc.exit(status.rawValue)
+            }
+            Glibc.exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
+        }
+    }
+}
+
+/// Diagnostics go to stderr, results to stdout.
+enum Diagnostics {
+    static func print(_ message: String) {
+        var line = message
+        if !line.hasSuffix("\n") { line += "\n" }
+        line.withUTF8 { buffer in
+            _ = fwrite(buffer.baseAddress, 1, buffer.count, stderr)
+        }
+    }
+
+    static func error(_ message: String) {
+        print("synscope: \(message)")
+    }
+}
+
+/// Writes bytes to stdout in large blocks.
+enum StandardOutput {
+    static func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(1, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    Glibc.exit(ExitStatus.unreadableInput.rawValue)
+                }
+                offset += n
+            }
+        }
+    }
+}
