@@ -96,7 +96,8 @@ public enum PacketDecoder {
                     packet.transport = .fragment(proto: ip.proto)
                     return packet
                 }
-                decodeTransport(&packet, ipBytes, offset: ip.headerLength, length: ip.payloadLength, proto: ip.proto, isV6: false)
+                decodeTransport(&packet, ipBytes, offset: ip.headerLength, length: ip.payloadLength, proto: ip.proto,
+                                isV6: false, isFragment: ip.isFragment)
             case .ipv6:
                 let ip = try IPv6Header(parsing: ByteReader(readerFor: ipBytes, layer: .ipv6), frameLength: ipWireLength)
                 packet.network = .ipv6(ip)
@@ -104,7 +105,8 @@ public enum PacketDecoder {
                     packet.transport = .fragment(proto: ip.upperProtocol)
                     return packet
                 }
-                decodeTransport(&packet, ipBytes, offset: ip.headerLength, length: ip.upperLayerLength, proto: ip.upperProtocol, isV6: true)
+                decodeTransport(&packet, ipBytes, offset: ip.headerLength, length: ip.upperLayerLength, proto: ip.upperProtocol,
+                                isV6: true, isFragment: ip.isFragment)
             case let other:
                 packet.network = .other(other)
             }
@@ -115,8 +117,11 @@ public enum PacketDecoder {
     }
 
     /// Decodes the header at `offset` of `ip`; `length` is what the IP layer
-    /// says the transport header and payload take on the wire.
-    static func decodeTransport(_ packet: inout DecodedPacket, _ ip: ByteReader, offset: Int, length: Int, proto: UInt8, isV6: Bool) {
+    /// says the transport header and payload take on the wire. In a first
+    /// fragment the datagram goes on in later fragments, so the UDP length
+    /// is not checked against it.
+    static func decodeTransport(_ packet: inout DecodedPacket, _ ip: ByteReader, offset: Int, length: Int, proto: UInt8,
+                                isV6: Bool, isFragment: Bool) {
         do {
             switch proto {
             case Proto.tcp:
@@ -126,7 +131,7 @@ public enum PacketDecoder {
                 if let p = tcp.problem { packet.record(p) }
             case Proto.udp:
                 let r = try ip.window(from: offset, length: length, layer: .udp)
-                packet.transport = .udp(try UDPHeader(parsing: r, available: length))
+                packet.transport = .udp(try UDPHeader(parsing: r, available: isFragment ? Int(UInt16.max) : length))
             case Proto.icmp where !isV6, Proto.icmpv6 where isV6:
                 let r = try ip.window(from: offset, length: length, layer: isV6 ? .icmpv6 : .icmp)
                 packet.transport = .icmp(try ICMPMessage(parsing: r, isV6: isV6))

@@ -151,7 +151,8 @@ enum TCPText {
         }
         s.append(", length ")
         s.append(decimal: length)
-        return problem?.layer == .tcpOption && problem?.isTruncated == false
+        // A cut shows as "|" in the options; a malformed option as "bad opt".
+        return problem?.layer == .tcpOption
     }
 
     static func appendOption(_ o: TCPOption, tcp: TCPHeader, bytes: UnsafeRawBufferPointer, to s: inout ByteSink) {
