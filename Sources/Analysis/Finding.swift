@@ -1,0 +1,91 @@
+/// Something notable about a segment: Wireshark's TCP analysis flags
+/// (Wireshark User's Guide, "TCP Analysis"; tshark field `tcp.analysis.NAME`),
+/// and odd headers, named like Zeek "weirds". A finding never drops a segment.
+public enum Finding: String, Hashable, Sendable, CaseIterable, Comparable {
+    // Wireshark's analysis flags; the raw value is the tshark field suffix.
+    case retransmission
+    case spuriousRetransmission = "spurious_retransmission"
+    case fastRetransmission = "fast_retransmission"
+    case outOfOrder = "out_of_order"
+    case duplicateACK = "duplicate_ack"
+    case zeroWindow = "zero_window"
+    case zeroWindowProbe = "zero_window_probe"
+    case zeroWindowProbeACK = "zero_window_probe_ack"
+    case windowUpdate = "window_update"
+    case windowFull = "window_full"
+    case keepAlive = "keep_alive"
+    case keepAliveACK = "keep_alive_ack"
+    /// "Previous segment not captured".
+    case lostSegment = "lost_segment"
+    /// "ACKed unseen segment".
+    case ackedUnseenSegment = "ack_lost_segment"
+    /// "Port numbers reused": a new SYN on a 4-tuple that carried a connection before.
+    case reusedPorts = "reused_ports"
+    // Odd headers.
+    case synFin = "syn_fin"
+    case synRst = "syn_rst"
+    case finRst = "fin_rst"
+    case noFlags = "no_flags"
+    case badHeaderLength = "bad_header_length"
+    case badOption = "bad_option"
+    case truncated
+    /// A non-zero acknowledgment field while ACK is clear.
+    case ackNonzeroWithoutACK = "ack_nonzero_without_ack"
+
+    public var name: String { rawValue }
+
+    /// Wireshark's display text for the flags it defines.
+    public var label: String {
+        switch self {
+        case .retransmission: "TCP Retransmission"
+        case .spuriousRetransmission: "TCP Spurious Retransmission"
+        case .fastRetransmission: "TCP Fast Retransmission"
+        case .outOfOrder: "TCP Out-Of-Order"
+        case .duplicateACK: "TCP Dup ACK"
+        case .zeroWindow: "TCP ZeroWindow"
+        case .zeroWindowProbe: "TCP ZeroWindowProbe"
+        case .zeroWindowProbeACK: "TCP ZeroWindowProbeAck"
+        case .windowUpdate: "TCP Window Update"
+        case .windowFull: "TCP Window Full"
+        case .keepAlive: "TCP Keep-Alive"
+        case .keepAliveACK: "TCP Keep-Alive ACK"
+        case .lostSegment: "TCP Previous segment not captured"
+        case .ackedUnseenSegment: "TCP ACKed unseen segment"
+        case .reusedPorts: "TCP Port numbers reused"
+        case .synFin: "SYN and FIN both set"
+        case .synRst: "SYN and RST both set"
+        case .finRst: "FIN and RST both set"
+        case .noFlags: "no flags set"
+        case .badHeaderLength: "bad header length"
+        case .badOption: "malformed option"
+        case .truncated: "cut by the snaplen"
+        case .ackNonzeroWithoutACK: "acknowledgment field non-zero without ACK"
+        }
+    }
+
+    public static func < (l: Finding, r: Finding) -> Bool {
+        allCases.firstIndex(of: l)! < allCases.firstIndex(of: r)!
+    }
+}
+
+/// A small inline set of findings (at most a handful per segment).
+public struct Findings: Hashable, Sendable, Sequence {
+    public private(set) var bits: UInt32 = 0
+    public init() {}
+
+    public init(_ list: [Finding]) {
+        for f in list { insert(f) }
+    }
+
+    private static func bit(_ f: Finding) -> UInt32 {
+        1 << UInt32(Finding.allCases.firstIndex(of: f)!)
+    }
+
+    public mutating func insert(_ f: Finding) { bits |= Self.bit(f) }
+    public func contains(_ f: Finding) -> Bool { bits & Self.bit(f) != 0 }
+    public var isEmpty: Bool { bits == 0 }
+
+    public func makeIterator() -> IndexingIterator<[Finding]> {
+        Finding.allCases.filter { contains($0) }.makeIterator()
+    }
+}
