@@ -59,8 +59,7 @@ public struct EndpointStateMachine: Hashable, Sendable {
             if !s.hasACK {
                 switch state {
                 case .synSent: state = .synReceived  // simultaneous open, §3.10.7.3
-                case .unknown, .closed: state = .listen  // assumed: it will answer
-                default: break
+                default: break  // LISTEN or CLOSED: only its answer will tell
                 }
             } else if state == .synSent || state == .synReceived, acknowledgesSYN(s) {
                 state = .established

@@ -19,7 +19,7 @@ struct Synscope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synscope",
         abstract: "A packet-level TCP handshake tracer.",
-        subcommands: [Decode.self]
+        subcommands: [Decode.self, Analyze.self]
     )
 
     /// Runs the command, mapping ArgumentParser's usage errors to exit code 1.

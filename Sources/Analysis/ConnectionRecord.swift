@@ -1,0 +1,247 @@
+import PacketWire
+import TraceModel
+
+/// The mutable state of one connection while the tracker follows it.
+final class ConnectionRecord {
+    let id: Int
+    let key: FlowKey
+    let originator: SocketAddress
+    let responder: SocketAddress
+    let originatorIsGuess: Bool
+    var isSelfConnect: Bool { originator == responder }
+
+    var originatorMachine: EndpointStateMachine
+    var responderMachine: EndpointStateMachine
+    var originatorSequence = DirectionSequenceState()
+    var responderSequence = DirectionSequenceState()
+    var originatorBase: SequenceNumber?
+    var responderBase: SequenceNumber?
+    var originatorStats = DirectionStats()
+    var responderStats = DirectionStats()
+    var zeek = ZeekConnection()
+
+    // Facts for classification.
+    var originatorISN: SequenceNumber?
+    var responderISN: SequenceNumber?
+    var responderSentBareSYN = false
+    var responderSentSYNACK = false
+    var originatorSentSYNACK = false
+    var handshakeACKSeen = false
+    var responderSentAnything = false
+    var firstRST: Direction?
+    var rstAfterFIN = false
+    var originatorFIN: SequenceNumber?
+    var responderFIN: SequenceNumber?
+    var originatorFINAcked = false
+    var responderFINAcked = false
+    var synTime: Timestamp?
+    var handshakeRTT: Int64?
+
+    let start: Timestamp
+    var end: Timestamp
+    let firstFrame: Int
+    var lastFrame: Int
+    var findingCounts: [Finding: Int] = [:]
+    var segments: [AnnotatedSegment] = []
+    let keepSegments: Bool
+
+    init(id: Int, key: FlowKey, first s: TCPSegment, keepSegments: Bool) {
+        self.id = id
+        self.key = key
+        self.keepSegments = keepSegments
+        if s.isSYNACK {
+            // A SYN-ACK answers a SYN: its receiver opened the connection.
+            originator = s.flow.destination
+            responder = s.flow.source
+            originatorIsGuess = false
+        } else {
+            originator = s.flow.source
+            responder = s.flow.destination
+            originatorIsGuess = !s.isBareSYN
+        }
+        let midStream = !s.isSYN
+        originatorMachine = EndpointStateMachine(state: midStream ? .unknown : .closed)
+        // Whether the responder listens shows only in its answer (see `observe`).
+        responderMachine = EndpointStateMachine(state: .unknown)
+        start = s.time
+        end = s.time
+        firstFrame = s.frame
+        lastFrame = s.frame
+    }
+
+    func direction(of s: TCPSegment) -> Direction {
+        s.flow.source == originator ? .originator : .responder
+    }
+
+    var finished: Bool {
+        if firstRST != nil { return true }
+        return originatorFINAcked && responderFINAcked
+    }
+
+    var states: ConnectionStates {
+        ConnectionStates(originator: originatorMachine.state,
+                         responder: isSelfConnect ? originatorMachine.state : responderMachine.state)
+    }
+
+    /// Whether a bare SYN on this 4-tuple belongs to this connection (a
+    /// retransmission, or the other half of a simultaneous open) rather
+    /// than opening a new one.
+    func accepts(bareSYN s: TCPSegment) -> Bool {
+        switch direction(of: s) {
+        case .originator:
+            return originatorISN == s.sequence
+        case .responder:
+            if let isn = responderISN { return isn == s.sequence }
+            // Crossing SYNs: the responder has not answered yet and nothing has closed.
+            return originatorISN != nil && !responderSentSYNACK && firstRST == nil && originatorFIN == nil
+        }
+    }
+
+    /// Follows one segment; returns its annotation.
+    func observe(_ s: TCPSegment) -> AnnotatedSegment {
+        let dir = isSelfConnect ? .originator : direction(of: s)
+        let responderFirst = dir == .responder && !responderSentAnything
+        end = s.time
+        lastFrame = s.frame
+        let findings: Findings
+        switch dir {
+        case .originator:
+            findings = SequenceAnalysis.analyze(s, forward: &originatorSequence, reverse: &responderSequence, handshakeRTT: handshakeRTT)
+        case .responder:
+            findings = SequenceAnalysis.analyze(s, forward: &responderSequence, reverse: &originatorSequence, handshakeRTT: handshakeRTT)
+        }
+        noteFacts(s, dir, findings)
+        updateStates(s, dir)
+        zeek.observe(s, isOriginator: dir == .originator, findings: findings)
+        for f in findings { findingCounts[f, default: 0] += 1 }
+
+        if responderFirst { resolveResponderStart(answer: s) }
+        let rel = relative(s, dir)
+        let annotated = AnnotatedSegment(segment: s, connection: id, direction: dir, relativeSequence: rel.seq,
+                                         relativeAcknowledgment: rel.ack, findings: findings, states: states)
+        if keepSegments { segments.append(annotated) }
+        return annotated
+    }
+
+    /// The responder's first segment tells what it was before: a SYN-ACK
+    /// means it listened, a RST that nothing listened. The states kept for
+    /// earlier segments are filled in with that evidence.
+    private func resolveResponderStart(answer s: TCPSegment) {
+        guard originatorISN != nil, !isSelfConnect else { return }
+        let before: EndpointState = s.isSYNACK ? .listen : s.isRST ? .closed : s.isBareSYN ? .closed : .unknown
+        guard before != .unknown else { return }
+        for i in segments.indices where segments[i].states.responder == .unknown {
+            segments[i].states.responder = before
+        }
+    }
+
+    private func updateStates(_ s: TCPSegment, _ dir: Direction) {
+        if isSelfConnect {
+            originatorMachine.send(s)
+            originatorMachine.receive(s)
+        } else if dir == .originator {
+            originatorMachine.send(s)
+            responderMachine.receive(s)
+        } else {
+            responderMachine.send(s)
+            originatorMachine.receive(s)
+        }
+    }
+
+    private func noteFacts(_ s: TCPSegment, _ dir: Direction, _ findings: Findings) {
+        var stats = dir == .originator ? originatorStats : responderStats
+        stats.segments += 1
+        if !findings.contains(.retransmission) && !findings.contains(.keepAlive) { stats.payloadBytes += s.payloadLength }
+        if findings.contains(.retransmission) { stats.retransmissions += 1 }
+        if dir == .originator { originatorStats = stats } else { responderStats = stats }
+
+        if dir == .responder { responderSentAnything = true }
+        if s.isSYN {
+            if dir == .originator {
+                if originatorISN == nil { originatorISN = s.sequence }
+                if s.hasACK { originatorSentSYNACK = true }
+                if synTime == nil && !s.hasACK { synTime = s.time }
+            } else {
+                if responderISN == nil { responderISN = s.sequence }
+                if s.hasACK { responderSentSYNACK = true } else { responderSentBareSYN = true }
+            }
+        } else if s.hasACK, !handshakeACKSeen, let risn = responderISN, dir == .originator || isSelfConnect,
+                  s.acknowledgment == risn + 1 || (isSelfConnect && s.acknowledgment == (originatorISN ?? risn) + 1) {
+            handshakeACKSeen = true
+            if let t = synTime { handshakeRTT = s.time.nanoseconds - t.nanoseconds }
+        }
+        if s.isRST {
+            if firstRST == nil {
+                firstRST = dir
+                rstAfterFIN = originatorFIN != nil || responderFIN != nil
+            }
+        }
+        if s.isFIN {
+            let finEnd = s.nextSequence
+            if dir == .originator { originatorFIN = originatorFIN ?? finEnd } else { responderFIN = responderFIN ?? finEnd }
+        }
+        if s.hasACK {
+            // An ACK from one side acknowledges the other side's FIN (or, self-connected, its own).
+            if isSelfConnect {
+                if let fin = originatorFIN, !s.acknowledgment.isBefore(fin) { originatorFINAcked = true; responderFINAcked = true }
+            } else if dir == .originator, let fin = responderFIN, !s.acknowledgment.isBefore(fin) {
+                responderFINAcked = true
+            } else if dir == .responder, let fin = originatorFIN, !s.acknowledgment.isBefore(fin) {
+                originatorFINAcked = true
+            }
+        }
+    }
+
+    private func relative(_ s: TCPSegment, _ dir: Direction) -> (seq: UInt32, ack: UInt32?) {
+        let own: SequenceNumber
+        if dir == .originator {
+            if s.isSYN || originatorBase == nil { originatorBase = s.sequence }
+            own = originatorBase!
+        } else {
+            if s.isSYN || responderBase == nil { responderBase = s.sequence }
+            own = responderBase!
+        }
+        let seq = s.sequence.distance(from: own)
+        guard s.hasACK else { return (seq, nil) }
+        if isSelfConnect { return (seq, s.acknowledgment.distance(from: own)) }
+        if dir == .originator {
+            if responderBase == nil { responderBase = s.isSYN ? s.acknowledgment - 1 : s.acknowledgment }
+            return (seq, s.acknowledgment.distance(from: responderBase!))
+        } else {
+            if originatorBase == nil { originatorBase = s.isSYN ? s.acknowledgment - 1 : s.acknowledgment }
+            return (seq, s.acknowledgment.distance(from: originatorBase!))
+        }
+    }
+
+    /// Classifies what was seen so far.
+    var handshake: HandshakeClass {
+        if originatorISN == nil && responderISN == nil { return .none }
+        if isSelfConnect { return .selfConnect }
+        if originatorISN != nil && responderSentBareSYN { return .simultaneousOpen }
+        if originatorISN != nil && !responderSentSYNACK && firstRST == .responder { return .refused }
+        if originatorISN != nil && !responderSentAnything { return .unanswered }
+        if responderSentSYNACK && handshakeACKSeen { return .threeWay }
+        return .incomplete
+    }
+
+    var teardown: TeardownClass {
+        if let rst = firstRST {
+            if rstAfterFIN { return .abortAfterFIN }
+            return rst == .originator ? .resetByOriginator : .resetByResponder
+        }
+        switch (originatorFIN != nil, responderFIN != nil) {
+        case (true, true): return originatorFINAcked && responderFINAcked ? .graceful : .finUnacknowledged
+        case (true, false), (false, true): return isSelfConnect && originatorFINAcked ? .graceful : .halfClosed
+        default: return .open
+        }
+    }
+
+    func connection() -> Connection {
+        Connection(id: id, originator: originator, responder: responder, originatorIsGuess: originatorIsGuess,
+                   handshake: handshake, teardown: teardown, connState: zeek.connState, history: zeek.history,
+                   originatorStats: originatorStats, responderStats: responderStats, handshakeRTT: handshakeRTT,
+                   start: start, end: end, originatorISN: originatorISN, responderISN: responderISN,
+                   finalStates: states, findingCounts: findingCounts, segments: segments,
+                   firstFrame: firstFrame, lastFrame: lastFrame)
+    }
+}

@@ -1,0 +1,151 @@
+import PacketWire
+import TraceModel
+
+/// Follows every TCP connection of a capture in one pass.
+///
+/// Memory grows with the connections open at once, not with the capture's
+/// length: a connection that has finished (a RST, or a FIN each way, both
+/// acknowledged) is emitted once it has been quiet for `linger` of capture
+/// time, and only a small tombstone of it stays, for as long as its 4-tuple
+/// could be in TIME-WAIT, to recognise port reuse.
+public struct ConnectionTracker {
+    public struct Options: Sendable {
+        /// Keep every annotated segment in the connections emitted (for timelines).
+        public var keepSegments: Bool
+        /// How long a finished connection waits for late segments before it is emitted.
+        public var linger: Int64
+        /// How long a tombstone is kept (Linux TCP_TIMEWAIT_LEN is 60 s).
+        public var timeWait: Int64
+
+        public init(keepSegments: Bool = false, linger: Int64 = 1_000_000_000, timeWait: Int64 = 60_000_000_000) {
+            self.keepSegments = keepSegments
+            self.linger = linger
+            self.timeWait = timeWait
+        }
+    }
+
+    private struct Tombstone {
+        var id: Int
+        var originator: SocketAddress
+        var originatorISN: SequenceNumber?
+        var end: Timestamp
+    }
+
+    public let options: Options
+    private var open: [FlowKey: ConnectionRecord] = [:]
+    /// Finished connections in the order they finished, with the time they did.
+    private var finished: [(key: FlowKey, id: Int)] = []
+    private var finishedHead = 0
+    private var tombstones: [FlowKey: Tombstone] = [:]
+    private var tombstoneQueue: [(key: FlowKey, id: Int, end: Timestamp)] = []
+    private var tombstoneHead = 0
+    private var nextID = 1
+    private var now = Timestamp(nanoseconds: 0)
+
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Connections currently held (open, or finished and lingering).
+    public var openCount: Int { open.count }
+
+    /// Follows one segment. Returns its annotation and the connections that
+    /// became ready to emit.
+    public mutating func observe(_ s: TCPSegment) -> (segment: AnnotatedSegment, emitted: [Connection]) {
+        now = max(now, s.time)
+        let key = FlowKey(.tcp, s.flow)
+        var reused = false
+        var record: ConnectionRecord
+        if let existing = open[key], !(s.isBareSYN && !existing.accepts(bareSYN: s)) {
+            record = existing
+        } else {
+            if let old = open.removeValue(forKey: key) {
+                // A new SYN with a new ISN on a 4-tuple still held: port reuse.
+                reused = true
+                pendingEmit.append(old.connection())
+                bury(old)
+            } else if let t = tombstones[key], s.isBareSYN, t.originatorISN != s.sequence {
+                reused = true
+            }
+            record = ConnectionRecord(id: nextID, key: key, first: s, keepSegments: options.keepSegments)
+            nextID += 1
+            open[key] = record
+        }
+        let wasFinished = record.finished
+        var annotated = record.observe(s)
+        if reused {
+            annotated.findings.insert(.reusedPorts)
+            record.note(.reusedPorts, on: annotated)
+        }
+        if !wasFinished && record.finished { finished.append((key, record.id)) }
+        var emitted = pendingEmit
+        pendingEmit.removeAll()
+        emitted += drainFinished()
+        expireTombstones()
+        return (annotated, emitted)
+    }
+
+    private var pendingEmit: [Connection] = []
+
+    /// Emits every connection still held, in order of id. Call at the end of the capture.
+    public mutating func finish() -> [Connection] {
+        var all = pendingEmit
+        pendingEmit.removeAll()
+        all += open.values.map { $0.connection() }
+        open.removeAll()
+        finished.removeAll()
+        finishedHead = 0
+        return all.sorted { $0.id < $1.id }
+    }
+
+    private mutating func drainFinished() -> [Connection] {
+        var out: [Connection] = []
+        while finishedHead < finished.count {
+            let (key, id) = finished[finishedHead]
+            guard let r = open[key], r.id == id else {
+                finishedHead += 1  // already emitted (port reuse)
+                continue
+            }
+            guard now.nanoseconds - r.end.nanoseconds >= options.linger else { break }
+            if !r.finished {  // reopened by late segments? keep following it
+                finishedHead += 1
+                continue
+            }
+            open[key] = nil
+            out.append(r.connection())
+            bury(r)
+            finishedHead += 1
+        }
+        if finishedHead > 1024 && finishedHead * 2 > finished.count {
+            finished.removeFirst(finishedHead)
+            finishedHead = 0
+        }
+        return out
+    }
+
+    private mutating func bury(_ r: ConnectionRecord) {
+        tombstones[r.key] = Tombstone(id: r.id, originator: r.originator, originatorISN: r.originatorISN, end: r.end)
+        tombstoneQueue.append((r.key, r.id, r.end))
+    }
+
+    private mutating func expireTombstones() {
+        while tombstoneHead < tombstoneQueue.count {
+            let t = tombstoneQueue[tombstoneHead]
+            guard now.nanoseconds - t.end.nanoseconds >= options.timeWait else { break }
+            if tombstones[t.key]?.id == t.id { tombstones[t.key] = nil }
+            tombstoneHead += 1
+        }
+        if tombstoneHead > 1024 && tombstoneHead * 2 > tombstoneQueue.count {
+            tombstoneQueue.removeFirst(tombstoneHead)
+            tombstoneHead = 0
+        }
+    }
+}
+
+extension ConnectionRecord {
+    /// Records a finding the tracker adds from outside the connection.
+    func note(_ f: Finding, on annotated: AnnotatedSegment) {
+        findingCounts[f, default: 0] += 1
+        if keepSegments, !segments.isEmpty { segments[segments.count - 1].findings.insert(f) }
+    }
+}

@@ -1,0 +1,77 @@
+import Analysis
+import PacketWire
+import TraceModel
+
+/// Shared wording for connection reports.
+enum ConnectionWording {
+    /// `127.0.0.1:8080` or `[::1]:8080`.
+    static func endpoint(_ a: SocketAddress) -> String {
+        a.address.isIPv6 ? "[\(a.address)]:\(a.port)" : "\(a.address):\(a.port)"
+    }
+
+    /// Milliseconds with three decimals.
+    static func milliseconds(_ ns: Int64) -> String {
+        let micros = (ns + (ns >= 0 ? 500 : -500)) / 1000
+        let sign = micros < 0 ? "-" : ""
+        let m = abs(micros)
+        var frac = String(m % 1000)
+        while frac.count < 3 { frac = "0" + frac }
+        return "\(sign)\(m / 1000).\(frac)"
+    }
+
+    static func findings(_ f: Findings) -> [String] { f.map(\.name) }
+}
+
+/// Text blocks for `synscope analyze`: one per connection, with an optional
+/// annotated timeline.
+public enum ConnectionText {
+    public static func summary(_ c: Connection) -> String {
+        var s = "#\(c.id) tcp \(ConnectionWording.endpoint(c.originator)) > \(ConnectionWording.endpoint(c.responder))"
+        if c.originatorIsGuess { s += "  (originator guessed: no handshake seen)" }
+        s += "\n  handshake \(c.handshake.rawValue), teardown \(c.teardown.rawValue), conn_state \(c.connState), history \(c.history.isEmpty ? "-" : c.history)\n"
+        func side(_ name: String, _ st: DirectionStats) -> String {
+            "  \(name) \(st.segments) segments, \(st.payloadBytes) payload bytes, \(st.retransmissions) retransmissions\n"
+        }
+        s += side("originator:", c.originatorStats)
+        s += side("responder: ", c.responderStats)
+        s += "  start \(c.start.decimalString), duration \(ConnectionWording.milliseconds(c.duration)) ms"
+        if let rtt = c.handshakeRTT { s += ", handshake RTT \(ConnectionWording.milliseconds(rtt)) ms" }
+        s += "\n  frames \(c.firstFrame)-\(c.lastFrame), final states: originator \(c.finalStates.originator.name), responder \(c.finalStates.responder.name)\n"
+        let counted = c.findingCounts.sorted { $0.key < $1.key }.map { "\($0.key.name) \($0.value)" }
+        if !counted.isEmpty { s += "  findings: \(counted.joined(separator: ", "))\n" }
+        return s
+    }
+
+    /// One line per segment: frame, ms since the connection's start,
+    /// direction, tcpdump flags, relative seq/ack, length, findings, and
+    /// each endpoint's state after it.
+    public static func timeline(_ c: Connection) -> String {
+        var s = "  frame    ms         dir   flags  seq         ack         len    states after (originator / responder)  findings\n"
+        for a in c.segments {
+            let seg = a.segment
+            let ms = ConnectionWording.milliseconds(seg.time.nanoseconds - c.start.nanoseconds)
+            let dir = a.direction == .originator ? "O>R" : "R>O"
+            let ack = a.relativeAcknowledgment.map(String.init) ?? "-"
+            let states = "\(a.states.originator.name) / \(a.states.responder.name)"
+            var line = "  " + pad(String(seg.frame), 7) + "  " + pad(ms, 9) + "  " + dir + "   "
+            line += pad("[\(seg.flags.tcpdumpNotation)]", 6) + " " + pad(String(a.relativeSequence), 10) + "  "
+            line += pad(ack, 10) + "  " + pad(String(seg.payloadLength), 5) + "  " + pad(states, 38)
+            let f = ConnectionWording.findings(a.findings)
+            if !f.isEmpty { line += " " + f.joined(separator: ",") }
+            s += line.trailingSpacesRemoved + "\n"
+        }
+        return s
+    }
+
+    static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+    }
+}
+
+extension String {
+    var trailingSpacesRemoved: String {
+        var s = self
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}

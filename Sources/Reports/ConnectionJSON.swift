@@ -1,0 +1,85 @@
+import Analysis
+import PacketWire
+import TraceModel
+
+/// JSON for `synscope analyze` (schema in the README, "analyze --format json").
+public enum ConnectionJSON {
+    /// One connection as a single-line JSON object.
+    public static func object(_ c: Connection, includeSegments: Bool) -> String {
+        var s = ByteSink(capacity: 1024)
+        append(c, includeSegments: includeSegments, to: &s)
+        return String(decoding: s.bytes, as: UTF8.self)
+    }
+
+    public static func append(_ c: Connection, includeSegments: Bool, to s: inout ByteSink) {
+        s.append("{\"id\":"); s.append(decimal: c.id)
+        s.append(",\"originator\":"); endpoint(c.originator, &s)
+        s.append(",\"responder\":"); endpoint(c.responder, &s)
+        s.append(c.originatorIsGuess ? ",\"originator_guessed\":true" : ",\"originator_guessed\":false")
+        s.append(",\"handshake\":"); s.append(jsonString: c.handshake.rawValue)
+        s.append(",\"teardown\":"); s.append(jsonString: c.teardown.rawValue)
+        s.append(",\"conn_state\":"); s.append(jsonString: c.connState)
+        s.append(",\"history\":"); s.append(jsonString: c.history)
+        s.append(",\"originator_stats\":"); stats(c.originatorStats, &s)
+        s.append(",\"responder_stats\":"); stats(c.responderStats, &s)
+        s.append(",\"handshake_rtt_ns\":")
+        if let rtt = c.handshakeRTT { s.append(decimal: rtt) } else { s.append("null") }
+        s.append(",\"start\":\""); s.append(c.start.decimalString)
+        s.append("\",\"end\":\""); s.append(c.end.decimalString)
+        s.append("\",\"duration_ns\":"); s.append(decimal: c.duration)
+        s.append(",\"first_frame\":"); s.append(decimal: c.firstFrame)
+        s.append(",\"last_frame\":"); s.append(decimal: c.lastFrame)
+        s.append(",\"final_states\":"); states(c.finalStates, &s)
+        s.append(",\"findings\":{")
+        for (i, (f, n)) in c.findingCounts.sorted(by: { $0.key < $1.key }).enumerated() {
+            if i > 0 { s.append(",") }
+            s.append(jsonString: f.name); s.append(":"); s.append(decimal: n)
+        }
+        s.append("}")
+        if includeSegments {
+            s.append(",\"segments\":[")
+            for (i, a) in c.segments.enumerated() {
+                if i > 0 { s.append(",") }
+                segment(a, &s)
+            }
+            s.append("]")
+        }
+        s.append("}")
+    }
+
+    static func endpoint(_ a: SocketAddress, _ s: inout ByteSink) {
+        s.append("{\"addr\":"); s.append(jsonString: a.address.description)
+        s.append(",\"port\":"); s.append(decimal: a.port); s.append("}")
+    }
+
+    static func stats(_ st: DirectionStats, _ s: inout ByteSink) {
+        s.append("{\"segments\":"); s.append(decimal: st.segments)
+        s.append(",\"payload_bytes\":"); s.append(decimal: st.payloadBytes)
+        s.append(",\"retransmissions\":"); s.append(decimal: st.retransmissions); s.append("}")
+    }
+
+    static func states(_ st: ConnectionStates, _ s: inout ByteSink) {
+        s.append("{\"originator\":"); s.append(jsonString: st.originator.name)
+        s.append(",\"responder\":"); s.append(jsonString: st.responder.name); s.append("}")
+    }
+
+    static func segment(_ a: AnnotatedSegment, _ s: inout ByteSink) {
+        let seg = a.segment
+        s.append("{\"frame\":"); s.append(decimal: seg.frame)
+        s.append(",\"time\":\""); s.append(seg.time.decimalString)
+        s.append("\",\"from\":"); s.append(jsonString: a.direction.rawValue)
+        s.append(",\"flags\":"); s.append(jsonString: seg.flags.tcpdumpNotation)
+        s.append(",\"rel_seq\":"); s.append(decimal: a.relativeSequence)
+        s.append(",\"rel_ack\":")
+        if let ack = a.relativeAcknowledgment { s.append(decimal: ack) } else { s.append("null") }
+        s.append(",\"payload_len\":"); s.append(decimal: seg.payloadLength)
+        s.append(",\"window\":"); s.append(decimal: seg.window)
+        s.append(",\"findings\":[")
+        for (i, f) in a.findings.enumerated() {
+            if i > 0 { s.append(",") }
+            s.append(jsonString: f.name)
+        }
+        s.append("],\"states\":"); states(a.states, &s)
+        s.append("}")
+    }
+}

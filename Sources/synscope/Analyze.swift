@@ -1,0 +1,127 @@
+import Analysis
+import ArgumentParser
+import Capture
+import PacketWire
+import Reports
+import TraceModel
+
+enum AnalyzeFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, jsonl
+}
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Track every TCP connection in captures: handshake and teardown classes, conn_state, history, states, findings.",
+        discussion: """
+        Connections are reported as they finish (jsonl, text) or all at the end sorted by id (json). \
+        Exit codes: 0 success, 1 usage error, 2 an input that cannot be read.
+        """
+    )
+
+    @Argument(help: "pcap or pcapng files.")
+    var files: [String]
+
+    @Option(help: "Output format: text, json ({\"connections\":[...]}) or jsonl (one connection per line).")
+    var format: AnalyzeFormat = .text
+
+    @Option(help: "Show the annotated timeline of the connection with this id.")
+    var connection: Int?
+
+    @Flag(help: "Show the annotated timeline of every connection.")
+    var timeline = false
+
+    @Option(help: "Select connections: key=value terms (handshake, teardown, conn_state, port, addr, finding, id), all must match.")
+    var filter: String?
+
+    func validate() throws {
+        if let filter {
+            do { _ = try ConnectionFilter(filter) } catch { throw ValidationError(error.description) }
+        }
+        if let connection, connection < 1 { throw ValidationError("--connection takes an id from 1") }
+    }
+
+    func run() throws {
+        let selector = try filter.map { try ConnectionFilter($0) }
+        var failed = false
+        var all: [Connection] = []
+        for path in files {
+            do {
+                let reader = try CaptureFileReader(path: path)
+                guard LinkHeader.isSupported(reader.linkType) else {
+                    throw CaptureError(.unsupportedLinkType, path: path, message: "link type \(reader.linkType.rawValue) (\(reader.linkType)) is not supported")
+                }
+                var tracker = ConnectionTracker(options: .init(keepSegments: timeline || connection != nil))
+                var output = ConnectionOutput(format: format, timeline: timeline, connection: connection, selector: selector)
+                do {
+                    try reader.forEach { r in
+                        let d = PacketDecoder.decode(r.bytes, linkType: r.linkType, originalLength: r.originalLength)
+                        guard let seg = TCPSegment(d, frame: r.frame, time: r.timestamp) else { return }
+                        let (_, emitted) = tracker.observe(seg)
+                        output.emit(emitted, collect: &all)
+                    }
+                } catch {
+                    output.emit(tracker.finish(), collect: &all)
+                    output.flush()
+                    throw error
+                }
+                output.emit(tracker.finish(), collect: &all)
+                output.flush()
+            } catch let error as CaptureError {
+                Diagnostics.error(error.description)
+                failed = true
+            }
+        }
+        if format == .json {
+            var sink = ByteSink()
+            sink.append("{\"connections\":[")
+            for (i, c) in all.sorted(by: { $0.start < $1.start }).enumerated() {
+                if i > 0 { sink.append(",") }
+                ConnectionJSON.append(c, includeSegments: timeline || connection != nil, to: &sink)
+            }
+            sink.append("]}\n")
+            StandardOutput.write(sink.bytes)
+        }
+        if failed { throw ExitCode(ExitStatus.unreadableInput.rawValue) }
+    }
+}
+
+/// Writes connections as the tracker emits them.
+struct ConnectionOutput {
+    let format: AnalyzeFormat
+    let timeline: Bool
+    let connection: Int?
+    let selector: ConnectionFilter?
+    var sink = ByteSink()
+
+    init(format: AnalyzeFormat, timeline: Bool, connection: Int?, selector: ConnectionFilter?) {
+        self.format = format
+        self.timeline = timeline
+        self.connection = connection
+        self.selector = selector
+    }
+
+    mutating func emit(_ connections: [Connection], collect: inout [Connection]) {
+        for c in connections {
+            if let selector, !selector.matches(c) { continue }
+            if let connection, c.id != connection { continue }
+            let segments = timeline || connection != nil
+            switch format {
+            case .json:
+                collect.append(c)
+            case .jsonl:
+                ConnectionJSON.append(c, includeSegments: segments, to: &sink)
+                sink.append("\n")
+            case .text:
+                sink.append(ConnectionText.summary(c))
+                if segments { sink.append(ConnectionText.timeline(c)) }
+                sink.append("\n")
+            }
+        }
+        if sink.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        StandardOutput.write(sink.bytes)
+        sink.removeAll()
+    }
+}
