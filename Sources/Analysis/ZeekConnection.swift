@@ -1,122 +1,191 @@
 import PacketWire
 
 /// Zeek's view of a TCP connection: each endpoint's analyzer state, the
-/// `history` string and the `conn_state` that
+/// `history` string, and the `conn_state` that
 /// `scripts/base/protocols/conn/main.zeek` derives from them.
 ///
-/// Endpoint transitions follow `TCPSessionAdapter::UpdateStateMachine` in
-/// Zeek's `src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc`.
+/// Follows `TCPSessionAdapter::Process` in Zeek's
+/// `src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc`: history letters,
+/// then zero window, then the retransmission test, then the endpoint state
+/// machine. docs/research/zeek-conn.md quotes the code. Checksums are not
+/// verified (loopback captures carry unfinished ones), so `C` never appears.
 struct ZeekConnection: Hashable, Sendable {
     /// Zeek's `TCP_ENDPOINT_*` states.
-    enum EndpointState: Hashable, Sendable {
+    enum State: Hashable, Sendable {
         case inactive, synSent, synACKSent, partial, established, closed, reset
     }
 
-    var originator = EndpointState.inactive
-    var responder = EndpointState.inactive
-    var originatorSize = 0
-    var responderSize = 0
-    private(set) var history = ""
-    /// Letters recorded once per direction (bit per letter and direction).
-    private var seen: UInt64 = 0
-    /// Repeat counters for the logarithmic letters (T, W) per direction.
-    private var repeats: [Character: Int] = [:]
-    private var flipped = false
+    struct Endpoint: Hashable, Sendable {
+        var state = State.inactive
+        var previousState = State.inactive
+        /// Payload bytes that advanced the sequence space (`c$orig$size` without gaps).
+        var size = 0
+        /// Highest sequence number one past a segment (`LastSeq`), once seen.
+        var lastSeq: SequenceNumber?
+        var lastSYN: SequenceNumber?
+        var lastFIN: SequenceNumber?
+        var lastRST: SequenceNumber?
+        /// `hist_seen` bits for this direction.
+        var seen: UInt16 = 0
+        var retransmitCount: UInt32 = 0
+        var retransmitThreshold: UInt32 = 1
+        var zeroWindowCount: UInt32 = 0
+        var zeroWindowThreshold: UInt32 = 1
 
-    mutating func observe(_ s: TCPSegment, isOriginator: Bool, findings: Findings) {
-        addHistory(s, isOriginator: isOriginator, findings: findings)
-        if isOriginator {
-            Self.update(&originator, peer: &responder, s, isOriginator: true)
-            if !findings.contains(.retransmission) { originatorSize += s.payloadLength }
-        } else {
-            Self.update(&responder, peer: &originator, s, isOriginator: false)
-            if !findings.contains(.retransmission) { responderSize += s.payloadLength }
+        mutating func set(_ s: State) {
+            previousState = state
+            state = s
         }
     }
 
-    private static func update(_ e: inout EndpointState, peer: inout EndpointState, _ s: TCPSegment, isOriginator: Bool) {
+    private enum Mask {
+        static let syn: UInt16 = 0x1, fin: UInt16 = 0x2, rst: UInt16 = 0x4, finRST: UInt16 = 0x8
+        static let data: UInt16 = 0x10, ack: UInt16 = 0x20, multiFlag: UInt16 = 0x40
+    }
+
+    var originator = Endpoint()
+    var responder = Endpoint()
+    private(set) var history = ""
+
+    mutating func observe(_ s: TCPSegment, isOriginator: Bool, findings: Findings) {
+        if isOriginator {
+            Self.process(s, endpoint: &originator, peer: &responder, isOriginator: true, history: &history)
+        } else {
+            Self.process(s, endpoint: &responder, peer: &originator, isOriginator: false, history: &history)
+        }
+    }
+
+    private static func process(_ s: TCPSegment, endpoint e: inout Endpoint, peer: inout Endpoint,
+                                isOriginator: Bool, history: inout String) {
+        func add(_ letter: Character) {
+            history.append(isOriginator ? letter : Character(letter.lowercased()))
+        }
+        /// `CheckHistory`: appends the letter the first time; true if already seen.
+        func check(_ mask: UInt16, _ letter: Character) -> Bool {
+            if e.seen & mask == 0 {
+                e.seen |= mask
+                add(letter)
+                return false
+            }
+            return true
+        }
+        func scaled(_ letter: Character, _ count: inout UInt32, _ threshold: inout UInt32) {
+            count += 1
+            if count == threshold {
+                add(letter)
+                let next = threshold &* 10
+                if next <= threshold { count = 0 } else { threshold = next }
+            }
+        }
+
         let f = s.flags
-        switch e {
+        let len = s.payloadLength
+        let end = s.nextSequence
+        // update_history()
+        let bits = (f.contains(.syn) ? 1 : 0) + (f.contains(.fin) ? 1 : 0) + (f.contains(.rst) ? 1 : 0)
+        if bits > 1 {
+            if f.contains(.fin) && f.contains(.rst) { _ = check(Mask.finRST, "I") } else { _ = check(Mask.multiFlag, "Q") }
+        } else if bits == 1 {
+            if f.contains(.syn) {
+                let code: Character = f.contains(.ack) ? "H" : "S"
+                if check(Mask.syn, code), s.sequence != e.lastSYN { add(code) }
+                e.lastSYN = s.sequence
+            }
+            if f.contains(.fin) {
+                let finSeq = s.sequence + UInt32(truncatingIfNeeded: len)
+                if check(Mask.fin, "F"), finSeq != e.lastFIN { add("F") }
+                e.lastFIN = finSeq
+            }
+            if f.contains(.rst) {
+                if check(Mask.rst, "R"), s.sequence != e.lastRST { add("R") }
+                e.lastRST = s.sequence
+            }
+        } else if len > 0 {
+            _ = check(Mask.data, "D")
+        } else if f.contains(.ack) {
+            _ = check(Mask.ack, "A")
+        }
+        // update_window(): zero windows, except with or after a RST or after the peer's FIN.
+        if s.window == 0, !f.contains(.rst), peer.state != .closed, e.state != .reset {
+            scaled("W", &e.zeroWindowCount, &e.zeroWindowThreshold)
+        }
+        // update_last_seq(): payload that does not advance the highest end seen is a retransmission.
+        if let last = e.lastSeq {
+            let delta = end.signedDistance(from: last)
+            let tooLarge: Int32 = 1_048_576
+            if (f.contains(.syn) || f.contains(.rst)) && (delta > tooLarge || delta < -tooLarge) {
+                // untrusted
+            } else if e.state == .reset {
+                // don't trust sequence numbers after a RST
+            } else if delta > 0 {
+                if len > 0 { e.size += Int(min(UInt32(len), UInt32(delta))) }
+                e.lastSeq = end
+            } else if len > 0 {
+                scaled("T", &e.retransmitCount, &e.retransmitThreshold)
+            }
+        } else {
+            e.lastSeq = end
+            e.size += len
+        }
+        updateStateMachine(s, endpoint: &e, peer: &peer, isOriginator: isOriginator, history: &history)
+    }
+
+    /// `UpdateStateMachine` and the per-state functions it calls.
+    private static func updateStateMachine(_ s: TCPSegment, endpoint e: inout Endpoint, peer: inout Endpoint,
+                                           isOriginator: Bool, history: inout String) {
+        let f = s.flags
+        switch e.state {
         case .inactive:
             if f.contains(.syn) {
                 if isOriginator {
-                    e = f.contains(.ack) ? .synACKSent : .synSent
+                    e.set(f.contains(.ack) ? .synACKSent : .synSent)
                 } else {
-                    if peer == .synSent { peer = .established }
-                    e = .synACKSent
+                    if !f.contains(.ack), peer.state == .synACKSent {
+                        // SYN/SYN-ACK reversal: Zeek flips the roles (FlipRoles appends '^').
+                        history.append("^")
+                        peer.set(.established)
+                    }
+                    if peer.state == .synSent { peer.set(.established) }
+                    e.set(.established)
                 }
             }
-            if f.contains(.fin) { e = .closed }
-            if f.contains(.rst) { e = .reset }
-            if e == .inactive { e = .partial }
-        case .synSent, .synACKSent:
-            if f.contains(.fin) { e = .closed }
-            if f.contains(.rst) {
-                e = .reset
-            } else if f.contains(.ack), !f.contains(.syn), !f.contains(.fin) {
-                e = .established
-                if peer == .synACKSent { peer = .established }
+            if f.contains(.fin) { e.set(.closed) }
+            if f.contains(.rst) { e.set(.reset) }
+            if e.state == .inactive {
+                if !isOriginator && s.payloadLength == 0 && peer.state == .synSent {
+                    // An ACK of the SYN before the SYN-ACK: not a partial connection.
+                } else if f.contains(.ack) && peer.state == .established {
+                    e.set(.established)
+                } else {
+                    e.set(.partial)
+                }
             }
+        case .synSent, .synACKSent:
+            if f.contains(.fin) { e.set(.closed) }
+            if f.contains(.rst) { e.set(.reset) }
         case .established, .partial:
-            if f.contains(.fin), !f.contains(.rst) { e = .closed }
-            if f.contains(.rst) { e = .reset }
+            if f.contains(.syn), e.state == .partial, peer.state == .inactive, !f.contains(.ack) {
+                e.set(.synSent)
+            }
+            if f.contains(.fin), !f.contains(.rst) {
+                e.set(.closed)
+                if peer.state == .reset && peer.previousState == .closed { peer.set(.closed) }
+            }
+            if f.contains(.rst) { e.set(.reset) }
         case .closed:
-            if f.contains(.rst) { e = .reset }
+            if f.contains(.rst), peer.state != .closed { e.set(.reset) }
         case .reset:
             break
         }
     }
 
-    /// History letters (main.zeek `Conn::Info$history`): upper case for the
-    /// originator, lower for the responder; each at most once per direction,
-    /// except T (retransmission) and W (zero window), recorded at the 1st,
-    /// 10th, 100th… occurrence.
-    private mutating func addHistory(_ s: TCPSegment, isOriginator: Bool, findings: Findings) {
-        let f = s.flags
-        if f.contains(.syn) {
-            if f.contains(.fin) || f.contains(.rst) {
-                once("Q", isOriginator)
-            }
-            once(f.contains(.ack) ? "H" : "S", isOriginator)
-        }
-        if f.contains(.fin) { once("F", isOriginator) }
-        if f.contains(.rst) { once("R", isOriginator) }
-        if s.payloadLength > 0 {
-            once("D", isOriginator)
-        } else if f.contains(.ack), !f.contains(.syn), !f.contains(.fin), !f.contains(.rst) {
-            once("A", isOriginator)
-        }
-        if findings.contains(.retransmission) { logarithmic("T", isOriginator) }
-        if s.window == 0, !f.contains(.syn), !f.contains(.fin), !f.contains(.rst) { logarithmic("W", isOriginator) }
-    }
-
-    private mutating func once(_ letter: Character, _ isOriginator: Bool) {
-        let index = UInt64(letter.asciiValue! - 65) * 2 + (isOriginator ? 0 : 1)
-        guard seen & (1 << index) == 0 else { return }
-        seen |= 1 << index
-        append(letter, isOriginator)
-    }
-
-    private mutating func logarithmic(_ letter: Character, _ isOriginator: Bool) {
-        let key: Character = isOriginator ? letter : Character(letter.lowercased())
-        let n = (repeats[key] ?? 0) + 1
-        repeats[key] = n
-        var threshold = 1
-        while threshold < n { threshold *= 10 }
-        if threshold == n { append(letter, isOriginator) }
-    }
-
-    private mutating func append(_ letter: Character, _ isOriginator: Bool) {
-        history.append(isOriginator ? letter : Character(letter.lowercased()))
-    }
-
-    /// `conn_state` from main.zeek, verbatim in logic.
+    /// `conn_state` from main.zeek.
     var connState: String {
-        let os = originator, rs = responder
+        let os = originator.state, rs = responder.state
         let oInactive = os == .inactive || os == .partial
         let rInactive = rs == .inactive || rs == .partial
         if rs == .reset {
-            if os == .synSent || os == .synACKSent || (os == .reset && originatorSize == 0 && responderSize == 0) {
+            if os == .synSent || os == .synACKSent || (os == .reset && originator.size == 0 && responder.size == 0) {
                 return "REJ"
             } else if oInactive {
                 return "RSTRH"
@@ -125,7 +194,6 @@ struct ZeekConnection: Hashable, Sendable {
             }
         } else if os == .reset {
             if rInactive {
-                // /\^?S[^HAFGIQ]*R.*/ == c$history
                 if Self.matchesRSTOS0(history) { return "RSTOS0" }
                 return "OTH"
             }
@@ -144,7 +212,7 @@ struct ZeekConnection: Hashable, Sendable {
         return "OTH"
     }
 
-    /// Whether `history` matches `^?S[^HAFGIQ]*R.*` in full.
+    /// Whether `history` matches `/\^?S[^HAFGIQ]*R.*/` in full.
     static func matchesRSTOS0(_ history: String) -> Bool {
         var rest = Substring(history)
         if rest.first == "^" { rest = rest.dropFirst() }
