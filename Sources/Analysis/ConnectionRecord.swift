@@ -35,6 +35,9 @@ final class ConnectionRecord {
     var originatorFINAcked = false
     var responderFINAcked = false
     var synTime: Timestamp?
+    /// Window scale options of each side's SYN (outer nil: no SYN seen yet).
+    var originatorWindowScale: UInt8??
+    var responderWindowScale: UInt8??
     var handshakeRTT: Int64?
 
     let start: Timestamp
@@ -170,6 +173,16 @@ final class ConnectionRecord {
             handshakeACKSeen = true
             if let t = synTime { handshakeRTT = s.time.nanoseconds - t.nanoseconds }
         }
+        if s.isSYN {
+            if dir == .originator { originatorWindowScale = .some(s.options.windowScale) }
+            else { responderWindowScale = .some(s.options.windowScale) }
+            if isSelfConnect { responderWindowScale = originatorWindowScale }
+            if case .some(let o) = originatorWindowScale, case .some(let r) = responderWindowScale {
+                // RFC 7323 §2.2: scaling applies only when both SYNs carried the option.
+                originatorSequence.windowScale = o != nil && r != nil ? o! : 0
+                responderSequence.windowScale = o != nil && r != nil ? r! : 0
+            }
+        }
         if s.isRST {
             if firstRST == nil {
                 firstRST = dir
@@ -194,21 +207,23 @@ final class ConnectionRecord {
 
     private func relative(_ s: TCPSegment, _ dir: Direction) -> (seq: UInt32, ack: UInt32?) {
         let own: SequenceNumber
+        // As Wireshark: a direction's base is its SYN's sequence number, else
+        // one below the first one seen, else one below the first ack of it.
         if dir == .originator {
-            if s.isSYN || originatorBase == nil { originatorBase = s.sequence }
+            if s.isSYN { originatorBase = s.sequence } else if originatorBase == nil { originatorBase = s.sequence - 1 }
             own = originatorBase!
         } else {
-            if s.isSYN || responderBase == nil { responderBase = s.sequence }
+            if s.isSYN { responderBase = s.sequence } else if responderBase == nil { responderBase = s.sequence - 1 }
             own = responderBase!
         }
         let seq = s.sequence.distance(from: own)
         guard s.hasACK else { return (seq, nil) }
         if isSelfConnect { return (seq, s.acknowledgment.distance(from: own)) }
         if dir == .originator {
-            if responderBase == nil { responderBase = s.isSYN ? s.acknowledgment - 1 : s.acknowledgment }
+            if responderBase == nil { responderBase = s.acknowledgment - 1 }
             return (seq, s.acknowledgment.distance(from: responderBase!))
         } else {
-            if originatorBase == nil { originatorBase = s.isSYN ? s.acknowledgment - 1 : s.acknowledgment }
+            if originatorBase == nil { originatorBase = s.acknowledgment - 1 }
             return (seq, s.acknowledgment.distance(from: originatorBase!))
         }
     }

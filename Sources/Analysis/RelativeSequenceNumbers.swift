@@ -3,10 +3,11 @@ import TraceModel
 
 /// Relative sequence numbers per direction, for display only.
 ///
-/// The base of a direction is the sequence number of its SYN, or of the
-/// first segment seen when the handshake was not captured. A SYN with a
-/// new sequence number (port reuse) starts a new base. Acknowledgments are
-/// shown relative to the base of the opposite direction.
+/// As Wireshark computes them: the base of a direction is the sequence
+/// number of its SYN, else one below the first sequence number seen, else
+/// one below the first acknowledgment of it. A SYN with a new sequence
+/// number (port reuse) starts a new base. Acknowledgments are relative to
+/// the base of the opposite direction.
 public struct RelativeSequenceNumbers {
     private var bases: [DirectedFlow: SequenceNumber] = [:]
 
@@ -24,17 +25,13 @@ public struct RelativeSequenceNumbers {
             }
         }
         let base = bases[flow] ?? {
-            bases[flow] = tcp.sequence
-            return tcp.sequence
+            bases[flow] = tcp.sequence - 1
+            return tcp.sequence - 1
         }()
         let seq = tcp.sequence.distance(from: base)
         guard tcp.flags.contains(.ack) else { return (seq, nil) }
         let reverse = flow.reversed
-        if bases[reverse] == nil {
-            // Nothing seen the other way yet: its base is one below this ack
-            // when it answers a SYN, else this ack.
-            bases[reverse] = isSYN ? tcp.acknowledgment - 1 : tcp.acknowledgment
-        }
+        if bases[reverse] == nil { bases[reverse] = tcp.acknowledgment - 1 }
         return (seq, tcp.acknowledgment.distance(from: bases[reverse]!))
     }
 }

@@ -86,7 +86,7 @@ public enum PacketDecoder {
         do {
             guard let link = try LinkHeader.parse(frame, linkType: linkType) else { return packet }
             packet.link = link
-            let ipBytes = try frame.window(from: link.length, layer: .ipv4)
+            let ipBytes = try frame.window(from: link.length, layer: link.next == .ipv6 ? .ipv6 : .ipv4)
             let ipWireLength = wireLength - link.length
             switch link.next {
             case .ipv4:
@@ -99,8 +99,9 @@ public enum PacketDecoder {
                 decodeTransport(&packet, ipBytes, offset: ip.headerLength, length: ip.payloadLength, proto: ip.proto,
                                 isV6: false, isFragment: ip.isFragment)
             case .ipv6:
-                let ip = try IPv6Header(parsing: ByteReader(readerFor: ipBytes, layer: .ipv6), frameLength: ipWireLength)
+                let ip = try IPv6Header(parsing: ipBytes, frameLength: ipWireLength)
                 packet.network = .ipv6(ip)
+                if let cut = ip.extensionCut { packet.record(cut) }
                 guard ip.isFirstFragment else {
                     packet.transport = .fragment(proto: ip.upperProtocol)
                     return packet
@@ -129,6 +130,7 @@ public enum PacketDecoder {
                 let tcp = try TCPHeader(parsing: r, segmentLength: length)
                 packet.transport = .tcp(tcp)
                 if let p = tcp.problem { packet.record(p) }
+                if tcp.optionsCut { packet.isTruncated = true }
             case Proto.udp:
                 let r = try ip.window(from: offset, length: length, layer: .udp)
                 packet.transport = .udp(try UDPHeader(parsing: r, available: isFragment ? Int(UInt16.max) : length))
@@ -139,6 +141,12 @@ public enum PacketDecoder {
                 packet.transport = .other(proto: proto)
             }
         } catch {
+            var error = error
+            if error.isTruncated, ip.count - offset >= length {
+                // Every byte the IP layer gave was captured: the header is too long for it.
+                let reason: DecodeError.Reason = proto == Proto.udp ? .udpLengthTooSmall : .totalLengthTooSmall
+                error = DecodeError(.malformed, error.layer, offset: ip.origin + offset, reason, value: length)
+            }
             packet.record(error)
             if error.isTruncated {
                 let sport = try? ip.u16(offset)

@@ -38,6 +38,8 @@ public struct IPv6Header: Hashable, Sendable {
     public var extensionCount: Int
     /// Present when a Fragment header was found (RFC 8200 §4.5).
     public var fragment: Fragment?
+    /// Set when the capture ends inside an extension header; the walk stops there.
+    public var extensionCut: DecodeError?
 
     public struct Fragment: Hashable, Sendable {
         /// Offset in bytes.
@@ -76,6 +78,7 @@ public struct IPv6Header: Hashable, Sendable {
         var offset = Field.length
         var count = 0
         var frag: Fragment?
+        var cut: DecodeError?
         let end = Field.length + payload
         let ext = ByteReader(readerFor: r, layer: .ipv6Extension)
         walk: while true {
@@ -86,6 +89,13 @@ public struct IPv6Header: Hashable, Sendable {
                     throw DecodeError.malformed(.ipv6Extension, offset: r.origin + offset, .extensionHeaderBeyondPacket, value: length)
                 }
                 next = try ext.u8(offset)
+                if (try? ext.require(offset, length)) == nil {
+                    // Cut inside this header: keep the fixed header, report the cut.
+                    let captured = max(ext.count - offset, 0)
+                    cut = DecodeError(.truncated, .ipv6Extension, offset: r.origin + offset, .short, value: length - captured)
+                    offset += length
+                    break walk
+                }
                 offset += length
             case Extension.fragment:
                 guard offset + 8 <= end else {
@@ -109,5 +119,6 @@ public struct IPv6Header: Hashable, Sendable {
         headerLength = offset
         extensionCount = count
         fragment = frag
+        extensionCut = cut
     }
 }

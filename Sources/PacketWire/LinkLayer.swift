@@ -151,14 +151,16 @@ enum LinuxSLL {
         static let length = 20
     }
 
-    static func parseV1(_ r: ByteReader) throws(DecodeError) -> LinkHeader {
+    static func parseV1(_ frame: ByteReader) throws(DecodeError) -> LinkHeader {
+        let r = ByteReader(readerFor: frame, layer: .linuxSLL)
         try r.require(0, V1.length)
         var h = LinkHeader(linkType: .linuxSLL, length: V1.length, next: .from(etherType: try r.u16(V1.protocolType)))
         h.sllPacketType = UInt8(truncatingIfNeeded: try r.u16(V1.packetType))
         return h
     }
 
-    static func parseV2(_ r: ByteReader) throws(DecodeError) -> LinkHeader {
+    static func parseV2(_ frame: ByteReader) throws(DecodeError) -> LinkHeader {
+        let r = ByteReader(readerFor: frame, layer: .linuxSLL2)
         try r.require(0, V2.length)
         var h = LinkHeader(linkType: .linuxSLL2, length: V2.length, next: .from(etherType: try r.u16(V2.protocolType)))
         h.interfaceIndex = try r.u32(V2.interfaceIndex)

@@ -32,6 +32,8 @@ public struct TCPHeader: Hashable, Sendable {
     /// A malformed header length or option, or options cut by the snaplen.
     /// Fields before the fault are kept.
     public var problem: DecodeError?
+    /// The capture cut the options (also when `problem` holds an earlier fault).
+    public var optionsCut = false
 
     /// Parses a TCP header. `segmentLength` is the TCP length the IP layer
     /// gives (header and payload), whether or not it was all captured.
@@ -67,6 +69,7 @@ public struct TCPHeader: Hashable, Sendable {
             var iterator = TCPOptionIterator(optionBytes, declaredLength: headerLength - Field.minimumLength)
             options = TCPOptions(&iterator)
             problem = iterator.error
+            optionsCut = iterator.wasCut
         }
     }
 }

@@ -71,6 +71,8 @@ public struct TCPOptionIterator: IteratorProtocol {
     private var offset = 0
     private var done = false
     public private(set) var error: DecodeError?
+    /// True when the capture cut the options, even if an earlier fault is in `error`.
+    public private(set) var wasCut = false
 
     /// `bytes` holds the captured option bytes; `declaredLength` is how many
     /// the data offset says there are.
@@ -84,6 +86,7 @@ public struct TCPOptionIterator: IteratorProtocol {
         do {
             return try step()
         } catch {
+            if error.isTruncated { wasCut = true }
             self.error = self.error ?? error
             done = true
             return nil
