@@ -30,7 +30,10 @@ public final class CaptureFileReader {
         self.path = path
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
-            throw CaptureError(.open, path: path, message: cString(errbuf))
+            var message = cString(errbuf)
+            // libpcap names the file itself when fopen() fails; CaptureError adds the path once.
+            if message.hasPrefix("\(path): ") { message.removeFirst(path.count + 2) }
+            throw CaptureError(.open, path: path, message: message)
         }
         handle = h
         linkType = LinkType(rawValue: UInt32(bitPattern: pcap_datalink(h)))
