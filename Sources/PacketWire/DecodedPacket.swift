@@ -101,7 +101,11 @@ public enum PacketDecoder {
             case .ipv6:
                 let ip = try IPv6Header(parsing: ipBytes, frameLength: ipWireLength)
                 packet.network = .ipv6(ip)
-                if let cut = ip.extensionCut { packet.record(cut) }
+                if let cut = ip.extensionCut {
+                    packet.record(cut)
+                    // The cut header names another extension header: nothing after it is known.
+                    if IPv6Header.isExtension(ip.upperProtocol) { return packet }
+                }
                 guard ip.isFirstFragment else {
                     packet.transport = .fragment(proto: ip.upperProtocol)
                     return packet

@@ -49,6 +49,14 @@ public struct IPv6Header: Hashable, Sendable {
         public var isFirst: Bool { offset == 0 }
     }
 
+    /// Whether `nextHeader` is one of the extension headers the walk follows.
+    public static func isExtension(_ nextHeader: UInt8) -> Bool {
+        switch nextHeader {
+        case Extension.hopByHop, Extension.routing, Extension.fragment, Extension.destinationOptions: true
+        default: false
+        }
+    }
+
     public var isFragment: Bool { fragment.map { $0.moreFragments || $0.offset != 0 } ?? false }
     public var isFirstFragment: Bool { fragment?.isFirst ?? true }
     /// Bytes of upper-layer header and payload.
