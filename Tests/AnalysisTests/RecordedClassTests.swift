@@ -1,0 +1,112 @@
+@testable import Analysis
+import Capture
+import Foundation
+import PacketWire
+import Testing
+import TraceModel
+
+/// The classes, Zeek fields and endpoint states of the connections in the
+/// real loopback recordings (`captures/conn-*`, tools/record-analysis-fixtures).
+@Suite("recorded connection classes")
+struct RecordedClassTests {
+    static func connections(_ name: String) throws -> [Connection] {
+        let reader = try CaptureFileReader(path: Captures.path(name))
+        var tracker = ConnectionTracker(options: .init(keepSegments: true))
+        var out: [Connection] = []
+        try reader.forEach { r in
+            let d = PacketDecoder.decode(r.bytes, linkType: r.linkType, originalLength: r.originalLength)
+            if let s = TCPSegment(d, frame: r.frame, time: r.timestamp) { out += tracker.observe(s).emitted }
+        }
+        return (out + tracker.finish()).sorted { $0.id < $1.id }
+    }
+
+    struct Expected: Sendable, CustomStringConvertible {
+        var file: String
+        var handshake: HandshakeClass
+        var teardown: TeardownClass
+        var connState: String
+        var history: String
+        var description: String { file }
+    }
+
+    static let cases: [Expected] = [
+        .init(file: "conn-graceful.pcap", handshake: .threeWay, teardown: .graceful, connState: "SF", history: "ShADadFf"),
+        .init(file: "conn-ipv6-graceful.pcap", handshake: .threeWay, teardown: .graceful, connState: "SF", history: "ShADadFf"),
+        .init(file: "conn-refused.pcap", handshake: .refused, teardown: .resetByResponder, connState: "REJ", history: "Sr"),
+        .init(file: "conn-unanswered.pcap", handshake: .unanswered, teardown: .open, connState: "S0", history: "S"),
+        // Zeek sees one endpoint: the SYN-ACK repeats the SYN's ISN (no second S/H), the responder stays inactive.
+        .init(file: "conn-self-connect.pcap", handshake: .selfConnect, teardown: .graceful, connState: "SH", history: "SADF"),
+        .init(file: "conn-simultaneous-open.pcap", handshake: .simultaneousOpen, teardown: .graceful, connState: "SF", history: "SsaADdFf"),
+        .init(file: "conn-close-unread.pcap", handshake: .threeWay, teardown: .resetByResponder, connState: "RSTR", history: "ShADar"),
+        .init(file: "conn-linger-zero.pcap", handshake: .threeWay, teardown: .resetByOriginator, connState: "RSTO", history: "ShADadR"),
+        .init(file: "conn-half-close.pcap", handshake: .threeWay, teardown: .graceful, connState: "SF", history: "ShADaFdf"),
+    ]
+
+    @Test("class, conn_state and history", arguments: cases)
+    func classes(_ e: Expected) throws {
+        let all = try Self.connections(e.file)
+        let c = try #require(all.first)
+        #expect(all.count == 1)
+        #expect(c.handshake == e.handshake)
+        #expect(c.teardown == e.teardown)
+        #expect(c.connState == e.connState)
+        #expect(c.history == e.history)
+        #expect(!c.originatorIsGuess)
+    }
+
+    /// The active closer goes FIN-WAIT-1 → FIN-WAIT-2 → TIME-WAIT, the passive
+    /// closer CLOSE-WAIT → LAST-ACK → CLOSED, as `ss` showed during the recording
+    /// (captures/conn-graceful.ss.txt: FIN-WAIT-2 / CLOSE-WAIT, then TIME-WAIT).
+    @Test("graceful close states agree with ss")
+    func gracefulStates() throws {
+        let c = try #require(try Self.connections("conn-graceful.pcap").first)
+        func changes(_ pick: (ConnectionStates) -> EndpointState) -> [EndpointState] {
+            var out: [EndpointState] = []
+            for s in c.segments.map({ pick($0.states) }) where out.last != s { out.append(s) }
+            return out
+        }
+        #expect(changes(\.originator) == [.synSent, .established, .finWait1, .finWait2, .timeWait])
+        #expect(changes(\.responder) == [.listen, .synReceived, .established, .closeWait, .lastAck, .closed])
+        let ss = try String(contentsOfFile: Captures.path("conn-graceful.ss.txt"), encoding: .utf8)
+        #expect(ss.contains("FIN-WAIT-2"))
+        #expect(ss.contains("CLOSE-WAIT"))
+        #expect(ss.contains("TIME-WAIT"))
+    }
+
+    @Test("simultaneous open: both sides SYN-SENT → SYN-RECEIVED → ESTABLISHED")
+    func simultaneousOpenStates() throws {
+        let c = try #require(try Self.connections("conn-simultaneous-open.pcap").first)
+        func changes(_ pick: (ConnectionStates) -> EndpointState) -> [EndpointState] {
+            var out: [EndpointState] = []
+            for s in c.segments.map({ pick($0.states) }) where out.last != s { out.append(s) }
+            return out
+        }
+        #expect(Array(changes(\.originator).prefix(3)) == [.synSent, .synReceived, .established])
+        #expect(changes(\.responder).contains(.synSent))
+        #expect(changes(\.responder).contains(.synReceived))
+        #expect(c.finalStates.originator == .timeWait)
+    }
+
+    /// The same 4-tuple carries two connections; the second SYN has a new ISN.
+    @Test("TIME-WAIT port reuse starts a second connection")
+    func portReuse() throws {
+        let all = try Self.connections("conn-timewait-reuse.pcap")
+        #expect(all.count == 2)
+        guard all.count == 2 else { return }
+        #expect(all[0].originator == all[1].originator && all[0].responder == all[1].responder)
+        #expect(all[0].originatorISN != all[1].originatorISN)
+        #expect(all[1].findingCounts[.reusedPorts] == 1)
+        #expect(all.allSatisfy { $0.handshake == .threeWay && $0.teardown == .graceful })
+    }
+
+    @Test("mid-stream capture: no handshake, originator guessed, states unknown until FIN")
+    func midStream() throws {
+        let c = try #require(try Self.connections("synthetic-midstream.pcap").first)
+        #expect(c.handshake == .none)
+        #expect(c.originatorIsGuess)
+        // Zeek: both endpoints PARTIAL, then each FIN closes one: SF.
+        #expect(c.connState == "SF")
+        #expect(c.history == "DdAFf")
+        #expect(c.segments.first?.states == ConnectionStates(originator: .unknown, responder: .unknown))
+    }
+}
