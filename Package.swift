@@ -30,7 +30,7 @@ let package = Package(
         .testTarget(name: "TraceModelTests", dependencies: ["TraceModel"]),
         .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "TraceModel"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TraceModel"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "PacketWire", "TraceModel"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Capture", "PacketWire", "TraceModel"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Analysis", "Capture", "PacketWire", "TraceModel"]),
     ],
     swiftLanguageModes: [.v6]
