@@ -163,13 +163,14 @@ final class ConnectionRecord {
             if dir == .originator {
                 if originatorISN == nil { originatorISN = s.sequence }
                 if s.hasACK { originatorSentSYNACK = true }
-                if synTime == nil && !s.hasACK { synTime = s.time }
+                // Wireshark times the handshake from the most recent SYN.
+                if !s.hasACK && !handshakeACKSeen { synTime = s.time }
             } else {
                 if responderISN == nil { responderISN = s.sequence }
                 if s.hasACK { responderSentSYNACK = true } else { responderSentBareSYN = true }
             }
-        } else if s.hasACK, !handshakeACKSeen, let risn = responderISN, dir == .originator || isSelfConnect,
-                  s.acknowledgment == risn + 1 || (isSelfConnect && s.acknowledgment == (originatorISN ?? risn) + 1) {
+        } else if s.hasACK, !handshakeACKSeen, dir == .originator,
+                  let peerISN = isSelfConnect ? originatorISN : responderISN, s.acknowledgment == peerISN + 1 {
             handshakeACKSeen = true
             if let t = synTime { handshakeRTT = s.time.nanoseconds - t.nanoseconds }
         }

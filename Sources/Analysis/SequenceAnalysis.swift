@@ -12,8 +12,6 @@ struct DirectionSequenceState: Hashable, Sendable {
     /// The acknowledgment field of the last segment, whatever its flags (`lastack`).
     var lastAck: SequenceNumber?
     var lastAckTime: Timestamp?
-    /// Payload length of the segment that last advanced `nextSequence` (`lastacklen`).
-    var lastAckLength: UInt32 = 0
     /// The last window advertised, unscaled.
     var window: UInt16?
     /// Window scale shift (`win_scale`): nil unknown, 0 when no scaling was negotiated.
@@ -123,8 +121,10 @@ enum SequenceAnalysis {
         }
         let sinceNext = fwd.nextSequenceTime.map { s.time.nanoseconds - $0.nanoseconds } ?? Int64.max
         if notAdvanced, sinceNext < (handshakeRTT ?? outOfOrderThreshold) {
+            // (Later Wireshark versions also call a segment that closes a series of
+            // disordered ones out-of-order; tshark 4.0.17 does not.)
             let end = seq + seglen + (s.isSYN || s.isFIN ? 1 : 0)
-            if fwd.nextSequence != end || fwd.lastAckLength == 0 {
+            if fwd.nextSequence != end {
                 f.insert(.outOfOrder)
                 return
             }
@@ -136,7 +136,6 @@ enum SequenceAnalysis {
     private static func update(_ s: TCPSegment, seglen: UInt32, fwd: inout DirectionSequenceState, findings f: Findings) {
         let synOrFin: UInt32 = s.isSYN || s.isFIN ? 1 : 0
         let next = s.sequence + seglen + synOrFin
-        if fwd.nextSequence == nil || next.isAfter(fwd.nextSequence! + synOrFin) { fwd.lastAckLength = seglen }
         if fwd.nextSequence == nil || next.isAfter(fwd.nextSequence!), !f.contains(.zeroWindowProbe) {
             fwd.nextSequence = next
             fwd.nextSequenceTime = s.time

@@ -1,0 +1,150 @@
+/// An errno value by its symbolic name, as `errno(3)` and packetdrill print
+/// it (`ECONNREFUSED`). Unknown values keep their number.
+public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertible, Error {
+    public var rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    // Linux asm-generic/errno-base.h and errno.h values.
+    public static let interrupted = Errno(rawValue: 4)            // EINTR
+    public static let badFileDescriptor = Errno(rawValue: 9)      // EBADF
+    public static let wouldBlock = Errno(rawValue: 11)            // EAGAIN / EWOULDBLOCK
+    public static let invalidArgument = Errno(rawValue: 22)       // EINVAL
+    public static let brokenPipe = Errno(rawValue: 32)            // EPIPE
+    public static let addressFamilyNotSupported = Errno(rawValue: 97) // EAFNOSUPPORT
+    public static let addressInUse = Errno(rawValue: 98)          // EADDRINUSE
+    public static let addressNotAvailable = Errno(rawValue: 99)   // EADDRNOTAVAIL
+    public static let networkUnreachable = Errno(rawValue: 101)   // ENETUNREACH
+    public static let connectionAborted = Errno(rawValue: 103)    // ECONNABORTED
+    public static let connectionReset = Errno(rawValue: 104)      // ECONNRESET
+    public static let isConnected = Errno(rawValue: 106)          // EISCONN
+    public static let notConnected = Errno(rawValue: 107)         // ENOTCONN
+    public static let timedOut = Errno(rawValue: 110)             // ETIMEDOUT
+    public static let connectionRefused = Errno(rawValue: 111)    // ECONNREFUSED
+    public static let hostUnreachable = Errno(rawValue: 113)      // EHOSTUNREACH
+    public static let alreadyInProgress = Errno(rawValue: 114)    // EALREADY
+    public static let inProgress = Errno(rawValue: 115)           // EINPROGRESS
+    public static let permissionDenied = Errno(rawValue: 13)      // EACCES
+    public static let notPermitted = Errno(rawValue: 1)           // EPERM
+
+    private static let names: [Int32: (String, String)] = [
+        1: ("EPERM", "Operation not permitted"), 4: ("EINTR", "Interrupted system call"),
+        9: ("EBADF", "Bad file descriptor"), 11: ("EAGAIN", "Resource temporarily unavailable"),
+        13: ("EACCES", "Permission denied"), 22: ("EINVAL", "Invalid argument"),
+        32: ("EPIPE", "Broken pipe"), 97: ("EAFNOSUPPORT", "Address family not supported by protocol"),
+        98: ("EADDRINUSE", "Address already in use"), 99: ("EADDRNOTAVAIL", "Cannot assign requested address"),
+        101: ("ENETUNREACH", "Network is unreachable"), 103: ("ECONNABORTED", "Software caused connection abort"),
+        104: ("ECONNRESET", "Connection reset by peer"), 106: ("EISCONN", "Transport endpoint is already connected"),
+        107: ("ENOTCONN", "Transport endpoint is not connected"), 110: ("ETIMEDOUT", "Connection timed out"),
+        111: ("ECONNREFUSED", "Connection refused"), 113: ("EHOSTUNREACH", "No route to host"),
+        114: ("EALREADY", "Operation already in progress"), 115: ("EINPROGRESS", "Operation now in progress"),
+    ]
+
+    /// `ECONNREFUSED`, or `errno 42` for a value without a name here.
+    public var name: String { Self.names[rawValue]?.0 ?? "errno \(rawValue)" }
+    /// `strerror(3)`'s text on Linux.
+    public var message: String { Self.names[rawValue]?.1 ?? "Unknown error \(rawValue)" }
+    public var description: String { name }
+
+    /// The errno with this symbolic name.
+    public init?(name: String) {
+        guard let entry = Self.names.first(where: { $0.value.0 == name }) else { return nil }
+        rawValue = entry.key
+    }
+}
+
+/// One value of a syscall argument or result, typed so that reports can
+/// print it the way strace and packetdrill do.
+public enum SyscallValue: Hashable, Sendable, CustomStringConvertible {
+    case int(Int)
+    case address(SocketAddress)
+    case flags([String])
+    case text(String)
+
+    public var description: String {
+        switch self {
+        case .int(let n): String(n)
+        case .address(let a): a.address.isIPv6 ? "[\(a.address)]:\(a.port)" : "\(a.address):\(a.port)"
+        case .flags(let f): f.isEmpty ? "0" : f.joined(separator: "|")
+        case .text(let t): t
+        }
+    }
+}
+
+/// The kernel's view of one socket after a call: its TCP state and queues,
+/// from sock_diag or /proc/net/tcp.
+public struct SocketSnapshot: Hashable, Sendable {
+    /// The scenario's name for the socket (`client`, `listener`, …).
+    public var socket: String
+    /// RFC 9293 name (`SYN-SENT`, `TIME-WAIT`, …), or `CLOSED` when the kernel no longer has it.
+    public var state: String
+    public var local: SocketAddress?
+    public var remote: SocketAddress?
+    /// Receive queue: bytes unread, or for a listener the accept-queue length.
+    public var receiveQueue: Int
+    /// Send queue: bytes unacknowledged, or for a listener the backlog limit.
+    public var sendQueue: Int
+
+    public init(socket: String, state: String, local: SocketAddress?, remote: SocketAddress?, receiveQueue: Int, sendQueue: Int) {
+        self.socket = socket
+        self.state = state
+        self.local = local
+        self.remote = remote
+        self.receiveQueue = receiveQueue
+        self.sendQueue = sendQueue
+    }
+}
+
+/// One socket call made by a scenario, as the choke point recorded it.
+public struct SyscallEvent: Hashable, Sendable {
+    /// The scenario's name for the socket the call was made on.
+    public var socket: String
+    /// The file descriptor (-1 before `socket()` returned one).
+    public var fd: Int32
+    /// The call: `socket`, `bind`, `listen`, `connect`, `accept`, `send`, `recv`, `shutdown`, `close`, …
+    public var call: String
+    /// Named arguments in call order.
+    public var arguments: [Argument]
+    /// The return value (a new fd, a byte count, 0), or nil when the call failed.
+    public var result: Int?
+    /// The errno of a failed call.
+    public var error: Errno?
+    /// CLOCK_REALTIME when the call was entered and when it returned (the clock of pcap timestamps).
+    public var begin: Timestamp
+    public var end: Timestamp
+    /// Values the call reported besides its result: the peer of `accept()`, the name from `getsockname()`, `SO_ERROR`.
+    public var outputs: [Argument]
+    /// The kernel's view of the scenario's sockets right after the call.
+    public var snapshot: [SocketSnapshot]
+
+    public struct Argument: Hashable, Sendable {
+        public var name: String
+        public var value: SyscallValue
+        public init(_ name: String, _ value: SyscallValue) { self.name = name; self.value = value }
+    }
+
+    public init(socket: String, fd: Int32, call: String, arguments: [Argument], result: Int?, error: Errno?,
+                begin: Timestamp, end: Timestamp, outputs: [Argument] = [], snapshot: [SocketSnapshot] = []) {
+        self.socket = socket
+        self.fd = fd
+        self.call = call
+        self.arguments = arguments
+        self.result = result
+        self.error = error
+        self.begin = begin
+        self.end = end
+        self.outputs = outputs
+        self.snapshot = snapshot
+    }
+
+    public func argument(_ name: String) -> SyscallValue? {
+        arguments.first { $0.name == name }?.value
+    }
+
+    /// `connect(fd=3, addr=127.0.0.1:8080) = -1 ECONNREFUSED (Connection refused)`.
+    public var strace: String {
+        let args = arguments.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
+        let outcome: String
+        if let error { outcome = "-1 \(error.name) (\(error.message))" } else { outcome = String(result ?? 0) }
+        return "\(call)(\(args)) = \(outcome)"
+    }
+}
