@@ -40,7 +40,23 @@ struct RecordedClassTests {
         .init(file: "conn-close-unread.pcap", handshake: .threeWay, teardown: .resetByResponder, connState: "RSTR", history: "ShADar"),
         .init(file: "conn-linger-zero.pcap", handshake: .threeWay, teardown: .resetByOriginator, connState: "RSTO", history: "ShADadR"),
         .init(file: "conn-half-close.pcap", handshake: .threeWay, teardown: .graceful, connState: "SF", history: "ShADaFdf"),
+        // Zeek counts a SYN-ACK as established: S1 beside synscope's `incomplete`.
+        .init(file: "conn-incomplete.pcap", handshake: .incomplete, teardown: .open, connState: "S1", history: "Sh"),
+        .init(file: "conn-half-closed.pcap", handshake: .threeWay, teardown: .halfClosed, connState: "S2", history: "ShADaFd"),
+        // Zeek needs only a FIN each way for SF; the missing last ACK is synscope's class.
+        .init(file: "conn-fin-unacknowledged.pcap", handshake: .threeWay, teardown: .finUnacknowledged, connState: "SF", history: "ShADadFf"),
+        .init(file: "conn-abort-after-fin.pcap", handshake: .threeWay, teardown: .abortAfterFIN, connState: "RSTO", history: "ShADaFdR"),
     ]
+
+    /// Every handshake and teardown class appears in at least one recorded capture.
+    @Test("every class is covered by a recording")
+    func everyClassCovered() {
+        let handshakes = Set(Self.cases.map(\.handshake))
+        let teardowns = Set(Self.cases.map(\.teardown))
+        // `none` (mid-stream) comes from synthetic-midstream.pcap, tested below.
+        #expect(handshakes.union([.none]) == Set(HandshakeClass.allCases))
+        #expect(teardowns == Set(TeardownClass.allCases))
+    }
 
     @Test("class, conn_state and history", arguments: cases)
     func classes(_ e: Expected) throws {
