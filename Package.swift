@@ -15,21 +15,26 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
         ),
+        .systemLibrary(name: "CSystem"),
         .target(name: "TraceModel"),
         .target(name: "PacketWire", dependencies: ["TraceModel"]),
         .target(name: "Capture", dependencies: ["TraceModel", "CPcap"]),
         .target(name: "Analysis", dependencies: ["TraceModel", "PacketWire"]),
-        .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis"]),
+        .target(name: "Sockets", dependencies: ["TraceModel", "CSystem"]),
+        .target(name: "Scenarios", dependencies: ["TraceModel", "Sockets", "Capture", "PacketWire", "Analysis"]),
+        .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis", "Capture", "Scenarios"]),
         .executableTarget(
             name: "synscope",
             dependencies: [
-                "TraceModel", "PacketWire", "Capture", "Analysis", "Reports",
+                "TraceModel", "PacketWire", "Capture", "Analysis", "Reports", "Sockets", "Scenarios",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TraceModelTests", dependencies: ["TraceModel"]),
         .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "TraceModel"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TraceModel"]),
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets", "TraceModel"]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Sockets", "Capture", "Analysis", "Reports", "TraceModel"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Capture", "PacketWire", "TraceModel"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Analysis", "Capture", "PacketWire", "TraceModel"]),
     ],

@@ -84,8 +84,11 @@ class Conn:
     )
 
 
-def make_steps(rng):
-    """The packet script of one connection: (from_server, flags, payload_len, opts)."""
+def make_steps(rng, short=False):
+    """The packet script of one connection: (from_server, flags, payload_len, opts).
+
+    With `short`, every connection has one request and a one-segment reply
+    (about 10 packets), so a capture holds more connections."""
     r = rng.random()
     steps = [(0, SYN, 0, OPT_SYN)]
     if r < 0.07:
@@ -94,7 +97,7 @@ def make_steps(rng):
     steps.append((1, SYN | ACK, 0, OPT_SYN))
     steps.append((0, ACK, 0, OPT_TS))
     aborted = r >= 0.92
-    exchanges = 1 + int(rng.expovariate(0.6))
+    exchanges = 1 if short else 1 + int(rng.expovariate(0.6))
     if exchanges > 12:
         exchanges = 12
     for _ in range(exchanges):
@@ -103,7 +106,7 @@ def make_steps(rng):
             steps.append((0, PSH | ACK, rng.randint(16, 600), OPT_TS))
         steps.append((1, ACK, 0, OPT_TS))
         # response: one to four segments; the client acks every other one
-        nseg = rng.choice((1, 1, 1, 2, 2, 3, 4))
+        nseg = 1 if short else rng.choice((1, 1, 1, 2, 2, 3, 4))
         for i in range(nseg):
             plen = MAX_PAYLOAD if i < nseg - 1 else rng.randint(1, 900)
             steps.append((1, PSH | ACK if i == nseg - 1 else ACK, plen, OPT_TS))
@@ -126,7 +129,7 @@ def make_steps(rng):
     return steps
 
 
-def new_conn(rng, ephemeral):
+def new_conn(rng, ephemeral, short=False):
     c = Conn()
     c.v6 = rng.random() < 0.10
     c.cport = ephemeral
@@ -140,7 +143,7 @@ def new_conn(rng, ephemeral):
     c.last_ts = [0, 0]              # last TSval each side received (to echo)
     c.flow = [rng.getrandbits(20), rng.getrandbits(20)]
     c.win = [rng.choice((512, 1024, 2047, 6144)), rng.choice((512, 1024, 2047, 8192))]
-    c.steps = make_steps(rng)
+    c.steps = make_steps(rng, short)
     c.pos = 0
     return c
 
@@ -205,7 +208,7 @@ def build_packet(c, step, t_us, pool, rng):
     return frame
 
 
-def generate(out, packets, connections, seed):
+def generate(out, packets, connections, seed, short=False, mean_gap_us=40.0):
     rng = random.Random(seed)
     pool = bytes(rng.randrange(0x20, 0x7F) for _ in range(PAYLOAD_POOL_SIZE))
 
@@ -219,7 +222,7 @@ def generate(out, packets, connections, seed):
 
     active = []
     for _ in range(connections):
-        active.append(new_conn(rng, ephemeral))
+        active.append(new_conn(rng, ephemeral, short))
         ephemeral = next_port(ephemeral)
 
     t_us = 1_700_000_000 * 1_000_000 + rng.randrange(1_000_000)
@@ -234,11 +237,11 @@ def generate(out, packets, connections, seed):
             i = randrange(connections)
             c = active[i]
             step = c.steps[c.pos]
-            t_us += 1 + int(expo(1 / 40.0))
+            t_us += 1 + int(expo(1 / mean_gap_us))
             frame = build_packet(c, step, t_us, pool, rng)
             c.pos += 1
             if c.pos == len(c.steps):
-                active[i] = new_conn(rng, ephemeral)
+                active[i] = new_conn(rng, ephemeral, short)
                 ephemeral = next_port(ephemeral)
             n = len(frame)
             chunk.append(rec_pack(t_us // 1_000_000, t_us % 1_000_000, n, n))
@@ -257,12 +260,16 @@ def main(argv=None):
     ap.add_argument("--connections", type=int, default=100, metavar="C",
                     help="concurrent connections (default 100)")
     ap.add_argument("--seed", type=int, default=1, metavar="S", help="RNG seed (default 1)")
+    ap.add_argument("--short", action="store_true",
+                    help="one request and a one-segment reply per connection (~10 packets each)")
+    ap.add_argument("--mean-gap-us", type=float, default=40.0, metavar="US",
+                    help="mean gap between packets in microseconds (default 40)")
     args = ap.parse_args(argv)
     if args.packets < 0:
         ap.error("--packets must be >= 0")
     if not 1 <= args.connections <= 20000:
         ap.error("--connections must be between 1 and 20000")
-    generate(args.out, args.packets, args.connections, args.seed)
+    generate(args.out, args.packets, args.connections, args.seed, args.short, args.mean_gap_us)
     return 0
 
 

@@ -10,14 +10,7 @@ enum ConnectionWording {
     }
 
     /// Milliseconds with three decimals.
-    static func milliseconds(_ ns: Int64) -> String {
-        let micros = (ns + (ns >= 0 ? 500 : -500)) / 1000
-        let sign = micros < 0 ? "-" : ""
-        let m = abs(micros)
-        var frac = String(m % 1000)
-        while frac.count < 3 { frac = "0" + frac }
-        return "\(sign)\(m / 1000).\(frac)"
-    }
+    static func milliseconds(_ ns: Int64) -> String { Timestamp.milliseconds(ns) }
 
     static func findings(_ f: Findings) -> [String] { f.map(\.name) }
 }

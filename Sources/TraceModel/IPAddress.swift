@@ -1,5 +1,5 @@
 /// An IPv4 address, stored in host order (`127.0.0.1` is `0x7f00_0001`).
-public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct IPv4Address: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public var value: UInt32
     public init(_ value: UInt32) { self.value = value }
     public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
@@ -31,7 +31,7 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
 }
 
 /// An IPv6 address as two 64-bit halves in host order.
-public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct IPv6Address: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public var high: UInt64
     public var low: UInt64
     public init(high: UInt64, low: UInt64) { self.high = high; self.low = low }
@@ -77,7 +77,7 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
 }
 
 /// An IPv4 or IPv6 address.
-public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
+public enum IPAddress: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     case v4(IPv4Address)
     case v6(IPv6Address)
 
@@ -92,7 +92,7 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 /// An address and port: one end of a TCP or UDP flow.
-public struct SocketAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct SocketAddress: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public var address: IPAddress
     public var port: UInt16
     public init(_ address: IPAddress, _ port: UInt16) { self.address = address; self.port = port }

@@ -1,5 +1,5 @@
 /// A pcap/pcapng link-layer header type (LINKTYPE_* in the tcpdump.org registry).
-public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct LinkType: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
     public var rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 

@@ -54,7 +54,7 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
 
 /// One value of a syscall argument or result, typed so that reports can
 /// print it the way strace and packetdrill do.
-public enum SyscallValue: Hashable, Sendable, CustomStringConvertible {
+public enum SyscallValue: Hashable, Sendable, Codable, CustomStringConvertible {
     case int(Int)
     case address(SocketAddress)
     case flags([String])
@@ -72,7 +72,7 @@ public enum SyscallValue: Hashable, Sendable, CustomStringConvertible {
 
 /// The kernel's view of one socket after a call: its TCP state and queues,
 /// from sock_diag or /proc/net/tcp.
-public struct SocketSnapshot: Hashable, Sendable {
+public struct SocketSnapshot: Hashable, Sendable, Codable {
     /// The scenario's name for the socket (`client`, `listener`, …).
     public var socket: String
     /// RFC 9293 name (`SYN-SENT`, `TIME-WAIT`, …), or `CLOSED` when the kernel no longer has it.
@@ -95,7 +95,7 @@ public struct SocketSnapshot: Hashable, Sendable {
 }
 
 /// One socket call made by a scenario, as the choke point recorded it.
-public struct SyscallEvent: Hashable, Sendable {
+public struct SyscallEvent: Hashable, Sendable, Codable {
     /// The scenario's name for the socket the call was made on.
     public var socket: String
     /// The file descriptor (-1 before `socket()` returned one).
@@ -116,7 +116,7 @@ public struct SyscallEvent: Hashable, Sendable {
     /// The kernel's view of the scenario's sockets right after the call.
     public var snapshot: [SocketSnapshot]
 
-    public struct Argument: Hashable, Sendable {
+    public struct Argument: Hashable, Sendable, Codable {
         public var name: String
         public var value: SyscallValue
         public init(_ name: String, _ value: SyscallValue) { self.name = name; self.value = value }

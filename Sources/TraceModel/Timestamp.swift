@@ -34,3 +34,15 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         return "\(seconds).\(fraction)"
     }
 }
+
+extension Timestamp {
+    /// A duration in milliseconds with three decimals (`0.037`).
+    public static func milliseconds(_ ns: Int64) -> String {
+        let micros = (ns + (ns >= 0 ? 500 : -500)) / 1000
+        let sign = micros < 0 ? "-" : ""
+        let m = abs(micros)
+        var frac = String(m % 1000)
+        while frac.count < 3 { frac = "0" + frac }
+        return "\(sign)\(m / 1000).\(frac)"
+    }
+}

@@ -9,9 +9,12 @@ enum ExitStatus: Int32 {
     case success = 0
     /// A usage error: unknown flag, bad value, missing argument.
     case usage = 1
-    /// An input that cannot be read: missing file, not a capture, truncated
-    /// record, unsupported link type.
+    /// An input that cannot be read (missing file, not a capture, truncated
+    /// record, unsupported link type), or for `run`, an environment that does
+    /// not allow a live run (not root, no network namespace, no capture).
     case unreadableInput = 2
+    /// `run`: a scenario's observations differ from its expectations.
+    case diff = 4
 }
 
 @main
@@ -19,7 +22,7 @@ struct Synscope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synscope",
         abstract: "A packet-level TCP handshake tracer.",
-        subcommands: [Decode.self, Analyze.self]
+        subcommands: [Run.self, List.self, Analyze.self, Decode.self]
     )
 
     /// Runs the command, mapping ArgumentParser's usage errors to exit code 1.

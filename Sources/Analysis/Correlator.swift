@@ -1,0 +1,255 @@
+import PacketWire
+import TraceModel
+
+/// Ties each captured segment to the socket that sent it and to its cause,
+/// and each socket call to the segments it caused.
+///
+/// On loopback a whole handshake happens inside the `connect()` call, so a
+/// time window alone cannot decide causes: the 4-tuple, the flags, the
+/// sequence and acknowledgment numbers and TCP's rules do, and time only
+/// orders candidates.
+public enum Correlator {
+    public static func timeline(scenario: String?, kernel: String?, events: [SyscallEvent], segments: [TCPSegment]) -> Timeline {
+        // 1. Analyse the segments.
+        var tracker = ConnectionTracker(options: .init(keepSegments: true))
+        var annotated: [AnnotatedSegment] = []
+        for s in segments { annotated.append(tracker.observe(s).segment) }
+        var connections = tracker.finish()
+        let byFrame = Dictionary(connections.flatMap(\.segments).map { ($0.segment.frame, $0) }, uniquingKeysWith: { a, _ in a })
+        // The tracker's kept segments carry states filled in later (the responder's answer); prefer them.
+        annotated = annotated.map { byFrame[$0.segment.frame] ?? $0 }
+
+        // 2. Merge calls and segments in time order; a call sorts at its entry time, before a segment at the same time.
+        enum Item { case call(SyscallEvent), seg(AnnotatedSegment) }
+        var items: [(Timestamp, Int, Item)] = []
+        for e in events { items.append((e.begin, 0, .call(e))) }
+        for a in annotated { items.append((a.segment.time, 1, .seg(a))) }
+        items.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+
+        let sockets = orderedSockets(events)
+        var owners = SocketOwners(events: events)
+        owners.learnConnectTuples(events: events, segments: annotated.map(\.segment))
+        var calls: [TimelineSyscall] = []
+        var segs: [TimelineSegment] = []
+        var entries: [TimelineEntry] = []
+        for (index, item) in items.enumerated() {
+            switch item.2 {
+            case .call(let e):
+                let call = TimelineSyscall(index: index, event: e)
+                calls.append(call)
+                entries.append(.syscall(call))
+            case .seg(let a):
+                let connection = connections.first { $0.id == a.connection }
+                let seg = classify(a, index: index, owners: owners, calls: calls, earlier: segs, connection: connection)
+                segs.append(seg)
+                entries.append(.segment(seg))
+            }
+        }
+
+        // 3. Back-links: what each call caused, and which segment let a blocking call return.
+        for i in entries.indices {
+            guard case .syscall(var call) = entries[i] else { continue }
+            call.caused = segs.filter { if case .syscall(call.index) = $0.cause { true } else { false } }.map(\.index)
+            call.returnedAfter = returnedAfter(call.event, segments: segs, owners: owners)
+            entries[i] = .syscall(call)
+        }
+        connections.sort { $0.id < $1.id }
+        return Timeline(scenario: scenario, kernel: kernel, sockets: sockets, entries: entries, connections: connections)
+    }
+
+    static func orderedSockets(_ events: [SyscallEvent]) -> [String] {
+        var seen: [String] = []
+        for e in events where !seen.contains(e.socket) { seen.append(e.socket) }
+        for e in events {
+            for o in e.outputs where o.name == "socket" {
+                if case .text(let n) = o.value, !seen.contains(n) { seen.append(n) }
+            }
+        }
+        return seen
+    }
+
+    // MARK: Causes
+
+    static func classify(_ a: AnnotatedSegment, index: Int, owners: SocketOwners, calls: [TimelineSyscall],
+                         earlier: [TimelineSegment], connection: Connection?) -> TimelineSegment {
+        let s = a.segment
+        let sender = owners.sender(of: s)
+        let from = owners.label(s.flow.source, flow: s.flow, reversed: false)
+        let to = owners.label(s.flow.destination, flow: s.flow, reversed: true)
+        let originator = connection.map { owners.label($0.originator, flow: DirectedFlow($0.originator, $0.responder), reversed: false) } ?? from
+        let responder = connection.map { owners.label($0.responder, flow: DirectedFlow($0.originator, $0.responder), reversed: true) } ?? to
+        func result(_ cause: SegmentCause, _ text: String) -> TimelineSegment {
+            TimelineSegment(index: index, annotated: a, sender: sender, cause: cause, explanation: text,
+                            originatorName: originator, responderName: responder)
+        }
+        /// The latest call of one of `names` on the sender's socket that began before the segment.
+        func lastCall(_ names: Set<String>) -> TimelineSyscall? {
+            guard let sender else { return nil }
+            return calls.last { $0.event.socket == sender && names.contains($0.event.call) && $0.event.begin <= s.time }
+        }
+        /// The latest earlier segment of the opposite direction (or, self-connected, the same tuple).
+        func lastFromPeer(where match: (TCPSegment) -> Bool) -> TimelineSegment? {
+            earlier.last { $0.segment.flow == s.flow.reversed && match($0.segment) }
+        }
+        let selfConnect = s.flow.source == s.flow.destination
+
+        if a.findings.contains(.keepAlive) {
+            return result(.timer("keepalive"), "keepalive probe from \(from): the idle timer fired (SO_KEEPALIVE)")
+        }
+        if a.findings.contains(.zeroWindowProbe) {
+            return result(.timer("zero-window-probe"), "zero-window probe: \(to) advertised no room, the persist timer fired")
+        }
+        let selfAnswer = selfConnect && s.isSYNACK && earlier.contains { $0.segment.isBareSYN && $0.segment.nextSequence == s.acknowledgment }
+        if !selfAnswer && (a.findings.contains(.retransmission) || a.findings.contains(.outOfOrder) && s.isSYN) {
+            let what = s.isBareSYN ? "SYN" : s.isSYNACK ? "SYN-ACK" : s.isFIN ? "FIN" : "segment"
+            return result(.timer("retransmission"), "\(what) retransmitted by \(from)'s kernel: no acknowledgment came before the retransmission timer fired")
+        }
+        if s.isBareSYN {
+            if let c = lastCall(["connect"]) {
+                let text = selfConnect ? "SYN from connect(): \(from) connects to its own address and port"
+                    : "SYN from connect(): \(from) opens a connection to \(to)"
+                return result(.syscall(event: c.index), text)
+            }
+            return result(.timer("unknown"), "SYN from \(from) with no connect() recorded")
+        }
+        if s.isSYNACK {
+            if let syn = earlier.last(where: { $0.segment.isBareSYN && $0.segment.nextSequence == s.acknowledgment
+                && ($0.segment.flow == s.flow.reversed || selfConnect) }) {
+                let text: String
+                if selfConnect {
+                    text = "SYN-ACK: the socket received its own SYN while in SYN-SENT and answers it (simultaneous open with itself)"
+                } else if earlier.contains(where: { $0.segment.isBareSYN && $0.segment.flow == s.flow }) {
+                    text = "SYN-ACK from \(from)'s kernel: its SYN crossed \(to)'s (simultaneous open), so it answers the peer's SYN"
+                } else {
+                    text = "SYN-ACK from the kernel of listening \(from): answers \(to)'s SYN"
+                }
+                return result(.reply(to: syn.index), text)
+            }
+            return result(.timer("unknown"), "SYN-ACK from \(from) for a SYN that was not captured")
+        }
+        if s.isRST {
+            if let syn = lastFromPeer(where: { $0.isBareSYN && $0.nextSequence == s.acknowledgment }) {
+                let why = sender == nil ? "nothing listens on \(from)" : "\(from) is bound but not listening"
+                return result(.reply(to: syn.index), "RST from the kernel: \(why), so the SYN is refused")
+            }
+            if let c = lastCall(["close"]) {
+                let why = owners.lingerZero.contains(sender ?? "") ? "SO_LINGER {on, 0} makes close() abort the connection"
+                    : "close() with unread data in the receive buffer aborts the connection (RFC 9293 §3.10.4)"
+                return result(.syscall(event: c.index), "RST from close(): \(why)")
+            }
+            if let peer = lastFromPeer(where: { _ in true }) {
+                return result(.reply(to: peer.index), "RST from \(from)'s kernel: the segment from \(to) reached a socket that no longer exists")
+            }
+            return result(.timer("unknown"), "RST from \(from)")
+        }
+        if s.isFIN {
+            if let c = lastCall(["close", "shutdown"]) {
+                let text = c.event.call == "close" ? "FIN from close(): \(from) has no more data to send"
+                    : "FIN from shutdown(\(c.event.argument("how")?.description ?? "")): \(from) stops sending, still receives"
+                return result(.syscall(event: c.index), text)
+            }
+            return result(.timer("unknown"), "FIN from \(from) with no close() or shutdown() recorded")
+        }
+        if s.payloadLength > 0 {
+            if let c = lastCall(["send"]) {
+                return result(.syscall(event: c.index), "\(s.payloadLength) bytes from send() on \(from)")
+            }
+            return result(.timer("unknown"), "\(s.payloadLength) bytes from \(from) with no send() recorded")
+        }
+        // A pure ACK: answers what it acknowledges.
+        if let acked = earlier.last(where: { ($0.segment.flow == s.flow.reversed || selfConnect)
+            && $0.segment.sequenceLength > 0 && $0.segment.nextSequence == s.acknowledgment }) {
+            let delay = s.time.nanoseconds - acked.segment.time.nanoseconds
+            let what = acked.segment.isSYNACK ? "the SYN-ACK: the handshake is complete"
+                : acked.segment.isFIN ? "the FIN" : "\(acked.segment.payloadLength) bytes"
+            if delay >= 20_000_000 {
+                return result(.timer("delayed-ack"), "delayed ACK of \(what) (\(Timestamp.milliseconds(delay)) ms later)")
+            }
+            return result(.reply(to: acked.index), "ACK of \(what)")
+        }
+        if let peer = lastFromPeer(where: { _ in true }) {
+            return result(.reply(to: peer.index), "ACK from \(from)'s kernel (window \(s.window))")
+        }
+        return result(.timer("unknown"), "ACK from \(from)")
+    }
+
+    /// The segment that let a blocking call return.
+    static func returnedAfter(_ e: SyscallEvent, segments: [TimelineSegment], owners: SocketOwners) -> Int? {
+        let received = { (seg: TimelineSegment, name: String) -> Bool in owners.receiver(of: seg.segment) == name }
+        switch e.call {
+        case "connect":
+            guard e.error != .inProgress else { return nil }
+            // connect() returns once the SYN-ACK (or the RST) has arrived.
+            return segments.last { $0.segment.time >= e.begin && $0.segment.time <= e.end && received($0, e.socket)
+                && ($0.segment.isSYNACK || $0.segment.isRST) }?.index
+        case "accept":
+            guard e.error == nil, let newName = e.outputs.first(where: { $0.name == "socket" }).map({ $0.value.description }) else { return nil }
+            // accept() returns once the handshake's last ACK put the connection in the accept queue.
+            return segments.first { received($0, newName) && $0.segment.hasACK && !$0.segment.isSYN && $0.segment.time <= e.end }?.index
+        case "recv":
+            return segments.last { received($0, e.socket) && ($0.segment.payloadLength > 0 || $0.segment.isFIN || $0.segment.isRST)
+                && $0.segment.time <= e.end }?.index
+        default:
+            return nil
+        }
+    }
+}
+
+/// Which scenario socket owns which addresses, learnt from the calls'
+/// arguments, outputs and kernel snapshots.
+struct SocketOwners {
+    /// 4-tuples (local, remote) → socket name.
+    var tuples: [DirectedFlow: String] = [:]
+    /// Local addresses of listening or bound sockets → name.
+    var bound: [SocketAddress: String] = [:]
+    var listening: Set<String> = []
+    var lingerZero: Set<String> = []
+
+    init(events: [SyscallEvent]) {
+        for e in events {
+            for snap in e.snapshot {
+                if let l = snap.local, let r = snap.remote { tuples[DirectedFlow(l, r)] = snap.socket }
+                if let l = snap.local, snap.remote == nil, bound[l] == nil { bound[l] = snap.socket }
+                if snap.state == "LISTEN" { listening.insert(snap.socket) }
+            }
+            if e.call == "bind", e.error == nil, case .address(let a)? = e.argument("addr"), bound[a] == nil { bound[a] = e.socket }
+            if e.call == "setsockopt", e.argument("option")?.description == "SO_LINGER",
+               e.argument("value")?.description == "{onoff=1, linger=0}" { lingerZero.insert(e.socket) }
+        }
+    }
+
+    /// The socket that sent `s`: the one holding its 4-tuple; nil when the
+    /// kernel answered for an address no socket holds.
+    func sender(of s: TCPSegment) -> String? {
+        if let n = tuples[s.flow] { return n }
+        if s.isRST || !s.isSYNACK { return bound[s.flow.source].flatMap { listening.contains($0) ? nil : $0 } }
+        return bound[s.flow.source] ?? wildcard(s.flow.source)
+    }
+
+    func receiver(of s: TCPSegment) -> String? { tuples[s.flow.reversed] }
+
+    /// A socket whose connect() failed holds no 4-tuple afterwards, so the
+    /// kernel's table never shows it. Its SYN is the bare SYN from an
+    /// unowned address sent while that connect() ran (or after a
+    /// nonblocking connect() returned EINPROGRESS).
+    mutating func learnConnectTuples(events: [SyscallEvent], segments: [TCPSegment]) {
+        for s in segments where s.isBareSYN && tuples[s.flow] == nil {
+            let candidates = events.filter { $0.call == "connect" && $0.argument("addr") == .address(s.flow.destination) && $0.begin <= s.time }
+            guard let call = candidates.last(where: { $0.end >= s.time }) ?? candidates.last(where: { $0.error == .inProgress }) else { continue }
+            guard !tuples.values.contains(call.socket) || tuples.first(where: { $0.value == call.socket })?.key == s.flow else { continue }
+            tuples[s.flow] = call.socket
+        }
+    }
+
+    private func wildcard(_ a: SocketAddress) -> String? {
+        bound.first { $0.key.port == a.port && ($0.key.address == .v4(.any) || $0.key.address == .v6(.any)) }?.value
+    }
+
+    /// `client (127.0.0.1:40000)`, or the address alone when no socket owns it.
+    func label(_ address: SocketAddress, flow: DirectedFlow, reversed: Bool) -> String {
+        let tuple = reversed ? flow.reversed : flow
+        let name = tuples[tuple] ?? bound[address]
+        let text = address.address.isIPv6 ? "[\(address.address)]:\(address.port)" : "\(address.address):\(address.port)"
+        return name.map { "\($0) (\(text))" } ?? text
+    }
+}

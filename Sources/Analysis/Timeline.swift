@@ -1,0 +1,84 @@
+import PacketWire
+import TraceModel
+
+/// Why a segment was sent.
+public enum SegmentCause: Hashable, Sendable {
+    /// A socket call made it: SYN ← connect(), FIN ← close()/shutdown(), data ← send().
+    case syscall(event: Int)
+    /// The kernel answered another segment: SYN-ACK ← SYN, ACK ← data, RST ← SYN to a closed port.
+    case reply(to: Int)
+    /// A kernel timer: retransmission, keepalive, delayed ACK, zero-window probe.
+    case timer(String)
+}
+
+/// A socket call on the timeline.
+public struct TimelineSyscall: Hashable, Sendable {
+    public var index: Int
+    public var event: SyscallEvent
+    /// Indexes of the segments this call made.
+    public var caused: [Int] = []
+    /// For a call whose return waited on the wire: the segment that let it return.
+    public var returnedAfter: Int?
+}
+
+/// A captured TCP segment on the timeline.
+public struct TimelineSegment: Hashable, Sendable {
+    public var index: Int
+    public var annotated: AnnotatedSegment
+    /// The scenario socket that sent it; nil when the kernel answered for a port with no socket.
+    public var sender: String?
+    public var cause: SegmentCause
+    /// One line a learner understands.
+    public var explanation: String
+    /// Endpoint names for the connection's originator and responder (socket names where known).
+    public var originatorName: String
+    public var responderName: String
+
+    public var segment: TCPSegment { annotated.segment }
+}
+
+public enum TimelineEntry: Hashable, Sendable {
+    case syscall(TimelineSyscall)
+    case segment(TimelineSegment)
+
+    public var time: Timestamp {
+        switch self {
+        case .syscall(let s): s.event.begin
+        case .segment(let s): s.segment.time
+        }
+    }
+
+    public var index: Int {
+        switch self {
+        case .syscall(let s): s.index
+        case .segment(let s): s.index
+        }
+    }
+}
+
+/// Everything a report shows: syscalls and segments in time order, each
+/// segment with its sender, cause and explanation, and the connections.
+public struct Timeline: Hashable, Sendable {
+    public var scenario: String?
+    public var kernel: String?
+    /// Scenario socket names in order of creation.
+    public var sockets: [String]
+    public var entries: [TimelineEntry]
+    public var connections: [Connection]
+
+    public init(scenario: String?, kernel: String?, sockets: [String], entries: [TimelineEntry], connections: [Connection]) {
+        self.scenario = scenario
+        self.kernel = kernel
+        self.sockets = sockets
+        self.entries = entries
+        self.connections = connections
+    }
+
+    public var segments: [TimelineSegment] {
+        entries.compactMap { if case .segment(let s) = $0 { s } else { nil } }
+    }
+
+    public var syscalls: [TimelineSyscall] {
+        entries.compactMap { if case .syscall(let s) = $0 { s } else { nil } }
+    }
+}

@@ -1,0 +1,123 @@
+@preconcurrency import CPcap
+import Glibc
+import TraceModel
+
+/// A live libpcap capture on an interface of the calling thread's network
+/// namespace (pcap_create(3PCAP) binds its packet socket there; the
+/// descriptor keeps that namespace whichever thread reads it).
+///
+/// Immediate mode: without it TPACKET_V3 holds packets until a block times
+/// out (about 1 s). Nanosecond timestamps: `ts.tv_usec` then holds
+/// nanoseconds, on the same CLOCK_REALTIME as syscall timestamps.
+public final class LiveCapture {
+    public let device: String
+    public let linkType: LinkType
+    public private(set) var packets: [CapturedPacket] = []
+    private let handle: OpaquePointer
+
+    /// Kernel counters (pcap_stats(3PCAP)). `received` counts both directions
+    /// of `lo`, so it is not a packet count; `dropped` is what matters.
+    public struct Statistics: Sendable, Hashable {
+        public var received: UInt32
+        public var dropped: UInt32
+        public var interfaceDropped: UInt32
+    }
+
+    /// Opens and activates the capture; `filter` is a BPF expression (pcap-filter(7)).
+    public init(device: String = "lo", filter: String, snapLength: Int32 = 262_144, bufferSize: Int32 = 8 << 20) throws(EnvironmentError) {
+        self.device = device
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let h = pcap_create(device, &errbuf) else {
+            throw EnvironmentError(.capture, "cannot capture on \(device): \(cString(errbuf))")
+        }
+        pcap_set_snaplen(h, snapLength)
+        pcap_set_immediate_mode(h, 1)
+        pcap_set_buffer_size(h, bufferSize)
+        pcap_set_tstamp_precision(h, Int32(PCAP_TSTAMP_PRECISION_NANO))
+        let status = pcap_activate(h)
+        if status < 0 {
+            let message = cString(pcap_geterr(h))
+            pcap_close(h)
+            if status == PCAP_ERROR_PERM_DENIED {
+                throw EnvironmentError(.privilege, "cannot capture on \(device): needs CAP_NET_RAW (run synscope as root): \(message)")
+            }
+            throw EnvironmentError(.capture, "cannot capture on \(device): \(message)")
+        }
+        handle = h
+        linkType = LinkType(rawValue: UInt32(bitPattern: pcap_datalink(h)))
+        var program = bpf_program()
+        guard pcap_compile(h, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+            let message = cString(pcap_geterr(h))
+            pcap_close(h)
+            throw EnvironmentError(.capture, "bad capture filter '\(filter)': \(message)")
+        }
+        defer { pcap_freecode(&program) }
+        guard pcap_setfilter(h, &program) == 0, pcap_setnonblock(h, 1, &errbuf) == 0 else {
+            let message = cString(pcap_geterr(h))
+            pcap_close(h)
+            throw EnvironmentError(.capture, "cannot set up the capture on \(device): \(message)")
+        }
+    }
+
+    deinit { pcap_close(handle) }
+
+    /// Reads every packet the kernel has queued, without waiting. Returns how many.
+    @discardableResult
+    public func drain() -> Int {
+        var total = 0
+        while true {
+            let n = withUnsafeMutablePointer(to: &packets) { list in
+                pcap_dispatch(handle, -1, { user, header, bytes in
+                    guard let user, let header, let bytes else { return }
+                    let list = UnsafeMutableRawPointer(user).assumingMemoryBound(to: [CapturedPacket].self)
+                    let h = header.pointee
+                    let packet = CapturedPacket(
+                        frame: list.pointee.count + 1,
+                        timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec)),
+                        linkType: LinkType(rawValue: 0), originalLength: Int(h.len),
+                        bytes: Array(UnsafeBufferPointer(start: bytes, count: Int(h.caplen))))
+                    list.pointee.append(packet)
+                }, UnsafeMutableRawPointer(list).assumingMemoryBound(to: UInt8.self))
+            }
+            if n <= 0 { break }
+            total += Int(n)
+        }
+        for i in packets.indices where packets[i].linkType.rawValue == 0 && linkType.rawValue != 0 {
+            packets[i].linkType = linkType
+        }
+        return total
+    }
+
+    /// Drains until no packet has arrived for `settle` nanoseconds (or
+    /// `limit` nanoseconds have passed), polling the capture descriptor.
+    public func drainUntilQuiet(settle: Int64, limit: Int64 = 30_000_000_000) {
+        let fd = pcap_get_selectable_fd(handle)
+        let start = now()
+        var lastPacket = now()
+        while true {
+            if drain() > 0 { lastPacket = now() }
+            let t = now()
+            if t - lastPacket >= settle || t - start >= limit { return }
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let wait = Int32(max(1, min(settle - (t - lastPacket), 50_000_000) / 1_000_000))
+            _ = poll(&p, 1, wait)
+        }
+    }
+
+    public func statistics() -> Statistics {
+        var s = pcap_stat()
+        _ = pcap_stats(handle, &s)
+        return Statistics(received: s.ps_recv, dropped: s.ps_drop, interfaceDropped: s.ps_ifdrop)
+    }
+
+    private func now() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}
+
+func cString(_ p: UnsafePointer<CChar>?) -> String {
+    guard let p else { return "" }
+    return String(decoding: UnsafeRawBufferPointer(start: p, count: strlen(p)), as: UTF8.self)
+}

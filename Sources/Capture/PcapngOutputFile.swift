@@ -1,0 +1,118 @@
+import Glibc
+
+/// The `.partial` file a `PcapngWriter` writes into, and the one owner of
+/// its descriptor. Bytes are buffered and written in chunks. Unless
+/// `commit()` has renamed it into place, the partial file is removed when
+/// this object goes away, so a half-written capture never looks complete.
+final class PcapngOutputFile {
+    enum State {
+        case open
+        /// Renamed into place by `commit()`.
+        case committed
+        /// A write, sync or rename failed; the partial file has been removed.
+        case failed
+    }
+
+    /// The name the finished capture gets.
+    let path: String
+    /// Where it is written until then: `path + ".partial"`.
+    let partialPath: String
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    private(set) var state = State.open
+
+    /// Buffered bytes are written once there are this many.
+    static let flushThreshold = 1 << 16
+
+    /// Creates (or truncates) `path.partial` for writing.
+    /// The corresponding C function is `open(2)` with `O_CREAT|O_TRUNC|O_WRONLY|O_CLOEXEC`.
+    init(path: String) throws(CaptureError) {
+        self.path = path
+        partialPath = path + ".partial"
+        var descriptor: Int32
+        repeat {
+            descriptor = Glibc.open(partialPath, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o644)
+        } while descriptor < 0 && errno == EINTR
+        guard descriptor >= 0 else {
+            throw CaptureError(.open, path: path, message: "cannot create \(partialPath): \(pcapngErrnoText(errno))")
+        }
+        fd = descriptor
+    }
+
+    deinit {
+        guard state == .open else { return }
+        _ = Glibc.close(fd)
+        _ = Glibc.unlink(partialPath)
+    }
+
+    /// Queues `bytes`, writing the buffer out once it is large.
+    func append(_ bytes: [UInt8], frame: Int?) throws(CaptureError) {
+        try checkOpen(frame: frame)
+        buffer += bytes
+        if buffer.count >= Self.flushThreshold { try flush(frame: frame) }
+    }
+
+    /// Writes out the buffer, fsyncs, closes, then renames `path.partial`
+    /// to `path`. The corresponding C functions are `write(2)`, `fsync(2)`,
+    /// `close(2)` and `rename(2)`. On failure the partial file is removed.
+    func commit() throws(CaptureError) {
+        try checkOpen(frame: nil)
+        try flush(frame: nil)
+        var status: Int32
+        repeat { status = Glibc.fsync(fd) } while status < 0 && errno == EINTR
+        if status < 0 { try fail("fsync(2) of \(partialPath)", errno: errno, frame: nil) }
+        // Linux releases the descriptor even when close(2) fails, so it is never retried.
+        let closed = Glibc.close(fd)
+        let closeErrno = errno
+        fd = -1
+        if closed < 0 { try fail("close(2) of \(partialPath)", errno: closeErrno, frame: nil) }
+        if Glibc.rename(partialPath, path) < 0 {
+            try fail("rename(2) of \(partialPath) to \(path)", errno: errno, frame: nil)
+        }
+        state = .committed
+    }
+
+    private func checkOpen(frame: Int?) throws(CaptureError) {
+        switch state {
+        case .open: return
+        case .committed:
+            throw CaptureError(.read, path: path, frame: frame, message: "the pcapng writer has already finished")
+        case .failed:
+            throw CaptureError(.read, path: path, frame: frame, message: "the pcapng writer failed earlier and its partial file was removed")
+        }
+    }
+
+    /// Writes every buffered byte, retrying short writes and `EINTR`.
+    /// The corresponding C function is `write(2)`.
+    private func flush(frame: Int?) throws(CaptureError) {
+        var done = 0
+        while done < buffer.count {
+            let n = buffer.withUnsafeBytes { raw in
+                Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                try fail("write(2) to \(partialPath)", errno: errno, frame: frame)
+            }
+            if n == 0 { try fail("write(2) to \(partialPath)", errno: EIO, frame: frame) }
+            done += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Closes the descriptor if still open, removes the partial file and
+    /// throws: a capture that could not be written completely is not kept.
+    private func fail(_ what: String, errno code: Int32, frame: Int?) throws(CaptureError) -> Never {
+        if fd >= 0 { _ = Glibc.close(fd) }
+        fd = -1
+        _ = Glibc.unlink(partialPath)
+        state = .failed
+        buffer = []
+        throw CaptureError(.read, path: path, frame: frame, message: "\(what) failed: \(pcapngErrnoText(code))")
+    }
+}
+
+/// `strerror(3)`'s text for `code`.
+func pcapngErrnoText(_ code: Int32) -> String {
+    String(cString: strerror(code))
+}

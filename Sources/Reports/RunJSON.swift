@@ -1,0 +1,135 @@
+import Analysis
+import PacketWire
+import Scenarios
+import TraceModel
+
+/// `synscope run --format json` (schema in the README).
+public enum RunJSON {
+    /// One run as an object; several as `{"runs":[...]}`.
+    public static func render(_ runs: [RunRecord]) -> String {
+        var s = ByteSink()
+        if runs.count == 1 {
+            append(runs[0], to: &s)
+        } else {
+            s.append("{\"runs\":[")
+            for (i, r) in runs.enumerated() {
+                if i > 0 { s.append(",") }
+                append(r, to: &s)
+            }
+            s.append("]}")
+        }
+        s.append("\n")
+        return String(decoding: s.bytes, as: UTF8.self)
+    }
+
+    static func append(_ r: RunRecord, to s: inout ByteSink) {
+        s.append("{\"scenario\":"); s.append(jsonString: r.scenario)
+        s.append(",\"kernel\":"); s.append(jsonString: r.metadata.kernel)
+        s.append(",\"family\":"); s.append(jsonString: r.metadata.ipv6 ? "ipv6" : "ipv4")
+        s.append(",\"sockets\":["); s.append(r.timeline.sockets.map { quoted($0) }.joined(separator: ",")); s.append("]")
+        s.append(",\"capture_dropped\":"); s.append(decimal: r.metadata.captureDropped)
+        s.append(",\"events\":[")
+        for (i, e) in r.timeline.entries.enumerated() {
+            if i > 0 { s.append(",") }
+            switch e {
+            case .syscall(let c): syscall(c, &s)
+            case .segment(let g): segment(g, &s)
+            }
+        }
+        s.append("],\"connections\":[")
+        for (i, c) in r.timeline.connections.enumerated() {
+            if i > 0 { s.append(",") }
+            ConnectionJSON.append(c, includeSegments: false, to: &s)
+        }
+        s.append("],\"expectations\":{\"status\":")
+        s.append(r.results.isEmpty ? "\"unchecked\"" : r.passed ? "\"pass\"" : "\"diff\"")
+        s.append(",\"checks\":[")
+        for (i, e) in r.results.enumerated() {
+            if i > 0 { s.append(",") }
+            s.append("{\"expectation\":"); s.append(jsonString: e.expectation)
+            s.append(e.passed ? ",\"passed\":true" : ",\"passed\":false")
+            s.append(",\"observed\":"); s.append(jsonString: e.observed); s.append("}")
+        }
+        s.append("]}}")
+    }
+
+    static func quoted(_ text: String) -> String {
+        var s = ByteSink(capacity: text.utf8.count + 2)
+        s.append(jsonString: text)
+        return String(decoding: s.bytes, as: UTF8.self)
+    }
+
+    static func syscall(_ c: TimelineSyscall, _ s: inout ByteSink) {
+        let e = c.event
+        s.append("{\"kind\":\"syscall\",\"index\":"); s.append(decimal: c.index)
+        s.append(",\"socket\":"); s.append(jsonString: e.socket)
+        s.append(",\"fd\":"); s.append(decimal: e.fd)
+        s.append(",\"call\":"); s.append(jsonString: e.call)
+        s.append(",\"args\":{")
+        for (i, a) in e.arguments.enumerated() {
+            if i > 0 { s.append(",") }
+            s.append(jsonString: a.name); s.append(":"); value(a.value, &s)
+        }
+        s.append("},\"result\":")
+        if let r = e.result { s.append(decimal: r) } else { s.append("-1") }
+        s.append(",\"errno\":")
+        if let err = e.error { s.append(jsonString: err.name) } else { s.append("null") }
+        s.append(",\"outputs\":{")
+        for (i, a) in e.outputs.enumerated() {
+            if i > 0 { s.append(",") }
+            s.append(jsonString: a.name); s.append(":"); value(a.value, &s)
+        }
+        s.append("},\"begin\":\""); s.append(e.begin.decimalString)
+        s.append("\",\"end\":\""); s.append(e.end.decimalString)
+        s.append("\",\"caused\":["); s.append(c.caused.map(String.init).joined(separator: ","))
+        s.append("],\"returned_after\":")
+        if let r = c.returnedAfter { s.append(decimal: r) } else { s.append("null") }
+        s.append(",\"states_after\":{")
+        for (i, snap) in e.snapshot.enumerated() {
+            if i > 0 { s.append(",") }
+            s.append(jsonString: snap.socket); s.append(":{\"state\":"); s.append(jsonString: snap.state)
+            s.append(",\"recv_q\":"); s.append(decimal: snap.receiveQueue)
+            s.append(",\"send_q\":"); s.append(decimal: snap.sendQueue); s.append("}")
+        }
+        s.append("}}")
+    }
+
+    static func value(_ v: SyscallValue, _ s: inout ByteSink) {
+        switch v {
+        case .int(let n): s.append(decimal: n)
+        default: s.append(jsonString: v.description)
+        }
+    }
+
+    static func segment(_ g: TimelineSegment, _ s: inout ByteSink) {
+        let seg = g.segment
+        s.append("{\"kind\":\"segment\",\"index\":"); s.append(decimal: g.index)
+        s.append(",\"frame\":"); s.append(decimal: seg.frame)
+        s.append(",\"time\":\""); s.append(seg.time.decimalString)
+        s.append("\",\"src\":"); s.append(jsonString: seg.flow.source.address.description)
+        s.append(",\"sport\":"); s.append(decimal: seg.flow.source.port)
+        s.append(",\"dst\":"); s.append(jsonString: seg.flow.destination.address.description)
+        s.append(",\"dport\":"); s.append(decimal: seg.flow.destination.port)
+        s.append(",\"sender\":")
+        if let n = g.sender { s.append(jsonString: n) } else { s.append("null") }
+        s.append(",\"flags\":"); s.append(jsonString: seg.flags.tcpdumpNotation)
+        s.append(",\"rel_seq\":"); s.append(decimal: g.annotated.relativeSequence)
+        s.append(",\"rel_ack\":")
+        if let a = g.annotated.relativeAcknowledgment { s.append(decimal: a) } else { s.append("null") }
+        s.append(",\"payload_len\":"); s.append(decimal: seg.payloadLength)
+        s.append(",\"connection\":"); s.append(decimal: g.annotated.connection)
+        s.append(",\"cause\":")
+        switch g.cause {
+        case .syscall(let e): s.append("{\"kind\":\"syscall\",\"event\":"); s.append(decimal: e); s.append("}")
+        case .reply(let e): s.append("{\"kind\":\"reply\",\"event\":"); s.append(decimal: e); s.append("}")
+        case .timer(let t): s.append("{\"kind\":\"timer\",\"timer\":"); s.append(jsonString: t); s.append("}")
+        }
+        s.append(",\"explanation\":"); s.append(jsonString: g.explanation)
+        s.append(",\"findings\":["); s.append(g.annotated.findings.map { quoted($0.name) }.joined(separator: ","))
+        s.append("],\"states_after\":{\"originator\":"); s.append(jsonString: g.annotated.states.originator.name)
+        s.append(",\"responder\":"); s.append(jsonString: g.annotated.states.responder.name)
+        s.append(",\"originator_name\":"); s.append(jsonString: g.originatorName)
+        s.append(",\"responder_name\":"); s.append(jsonString: g.responderName)
+        s.append("}}")
+    }
+}

@@ -1,0 +1,41 @@
+import Analysis
+import Scenarios
+import TraceModel
+
+/// The text report of one run: header, timeline, verdict.
+public enum RunText {
+    public static func render(_ r: RunRecord, width: Int = 100) -> String {
+        var s = "== scenario \(r.scenario) (\(r.metadata.ipv6 ? "::1" : "127.0.0.1"), kernel \(r.metadata.kernel))\n"
+        s += wrap(r.metadata.summary, width: width) + "\n\n"
+        s += TimelineText.render(r.timeline, width: width)
+        if r.metadata.captureDropped > 0 {
+            s += "\nWARNING: the kernel dropped \(r.metadata.captureDropped) packets during the capture; this timeline is incomplete\n"
+        }
+        if r.results.isEmpty {
+            s += "\n(no expectations: the scenario is not in this synscope's catalogue)\n\n"
+            return s
+        }
+        s += "\n"
+        for e in r.results {
+            s += (e.passed ? "  ok    " : "  DIFF  ") + e.expectation
+            if !e.passed { s += "\n          observed: " + e.observed }
+            s += "\n"
+        }
+        s += r.passed ? "PASS \(r.scenario)\n\n" : "DIFF \(r.scenario)\n\n"
+        return s
+    }
+
+    static func wrap(_ text: String, width: Int) -> String {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if line.count + word.count + 1 > width && !line.isEmpty {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,56 @@
+import Analysis
+import Capture
+import PacketWire
+import TraceModel
+
+/// A finished run, live or reloaded from its saved pcapng: the correlated
+/// timeline and the verdict on each expectation.
+public struct RunRecord: Sendable {
+    public var metadata: RunMetadata
+    public var packets: [CapturedPacket]
+    public var timeline: Timeline
+    public var results: [ExpectationResult]
+
+    public var passed: Bool { results.allSatisfy(\.passed) }
+    public var scenario: String { metadata.scenario }
+
+    /// Correlates a live run and checks the scenario's expectations.
+    public init(scenario: Scenario, live: LiveRun) {
+        let metadata = RunMetadata(scenario: scenario.name, summary: scenario.summary, kernel: live.kernel, ipv6: live.ipv6,
+                                   events: live.events, captureDropped: live.statistics.dropped,
+                                   namespace: live.namespace, hostNamespace: live.hostNamespace)
+        self.init(metadata: metadata, packets: live.packets, scenario: scenario)
+    }
+
+    /// Rebuilds a run from saved metadata and packets: the same correlation,
+    /// and the same checks when the scenario is known.
+    public init(metadata: RunMetadata, packets: [CapturedPacket], scenario: Scenario?) {
+        self.metadata = metadata
+        self.packets = packets
+        var segments: [TCPSegment] = []
+        for p in packets {
+            let decoded = p.bytes.withUnsafeBytes {
+                PacketDecoder.decode($0, linkType: p.linkType, originalLength: p.originalLength)
+            }
+            if let s = TCPSegment(decoded, frame: p.frame, time: p.timestamp) { segments.append(s) }
+        }
+        let timeline = Correlator.timeline(scenario: metadata.scenario, kernel: metadata.kernel, events: metadata.events, segments: segments)
+        self.timeline = timeline
+        results = scenario.map { ExpectationCheck.check($0, timeline: timeline) } ?? []
+    }
+}
+
+/// What synscope stores in its pcapng metadata block, besides the packets:
+/// enough to rebuild the timeline offline.
+public struct RunMetadata: Codable, Sendable {
+    /// Format version of this block.
+    public var version = 1
+    public var scenario: String
+    public var summary: String
+    public var kernel: String
+    public var ipv6: Bool
+    public var events: [SyscallEvent]
+    public var captureDropped: UInt32
+    public var namespace: String?
+    public var hostNamespace: String?
+}

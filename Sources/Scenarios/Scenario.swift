@@ -1,0 +1,71 @@
+import Sockets
+import TraceModel
+
+/// A socket scenario: the calls to make, the namespace settings they need,
+/// and what the kernel is expected to do, as tolerant patterns.
+public struct Scenario: Sendable {
+    public var name: String
+    /// One paragraph: what the seed articles say and what the kernel does.
+    public var summary: String
+    /// Per-namespace sysctls, set before the first step.
+    public var sysctls: [(name: String, value: String)]
+    public var steps: [Step]
+    public var expectations: [Expectation]
+
+    public init(name: String, summary: String, sysctls: [(name: String, value: String)] = [], steps: [Step], expectations: [Expectation]) {
+        self.name = name
+        self.summary = summary
+        self.sysctls = sysctls
+        self.steps = steps
+        self.expectations = expectations
+    }
+}
+
+/// One step of a scenario, on a named socket. Addresses are the loopback
+/// address of the run's family (127.0.0.1 or ::1) and a port.
+public enum Step: Sendable, Hashable {
+    case socket(String, udp: Bool)
+    case option(String, SocketOption)
+    case nonBlocking(String)
+    case bind(String, port: UInt16)
+    case listen(String, backlog: Int32)
+    case connect(String, port: UInt16)
+    case accept(String, as: String)
+    case send(String, String)
+    case recv(String, capacity: Int)
+    case shutdown(String, how: String)
+    case close(String)
+    case poll(String, writable: Bool, timeoutMilliseconds: Int32)
+    case socketError(String)
+    case getsockname(String)
+    case sleep(milliseconds: Int)
+
+    /// The socket the step acts on (nil for sleep).
+    public var socket: String? {
+        switch self {
+        case .socket(let s, _), .option(let s, _), .nonBlocking(let s), .bind(let s, _), .listen(let s, _),
+             .connect(let s, _), .accept(let s, _), .send(let s, _), .recv(let s, _), .shutdown(let s, _),
+             .close(let s), .poll(let s, _, _), .socketError(let s), .getsockname(let s):
+            s
+        case .sleep:
+            nil
+        }
+    }
+}
+
+/// What a scenario expects. Checked against what the run observed; an
+/// expectation never produces output of its own.
+public enum Expectation: Sendable, Hashable {
+    /// Step N (0-based) fails with this errno, or succeeds when nil.
+    case outcome(step: Int, Errno?)
+    /// The TCP flags of every captured segment, in tcpdump notation joined by
+    /// spaces (`S S. . P. .`), match this regular expression in full.
+    case flags(String)
+    /// The blocking call of step N returned after a segment with these flags arrived.
+    case returnedAfter(step: Int, flags: String)
+    /// After step N the kernel showed `socket` in `state` (`TIME-WAIT`, …).
+    case kernelState(step: Int, socket: String, state: String)
+    /// The endpoint states inferred from the wire for the connection's
+    /// originator or responder pass through these states in this order.
+    case endpointStates(originator: Bool, [String])
+}

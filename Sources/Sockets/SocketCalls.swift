@@ -1,0 +1,326 @@
+import Glibc
+import TraceModel
+
+/// A socket file descriptor.
+public struct SocketDescriptor: RawRepresentable, Hashable, Sendable {
+    public var rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+}
+
+/// Socket options a scenario can set (socket(7), tcp(7)).
+public enum SocketOption: Hashable, Sendable {
+    case reuseAddress(Bool)
+    case reusePort(Bool)
+    /// SO_LINGER {on, seconds}.
+    case linger(on: Bool, seconds: Int32)
+    case keepAlive(Bool)
+    case keepIdle(Int32)
+    case keepInterval(Int32)
+    case keepCount(Int32)
+    case noDelay(Bool)
+
+    var level: Int32 {
+        switch self {
+        case .reuseAddress, .reusePort, .linger, .keepAlive: SOL_SOCKET
+        case .keepIdle, .keepInterval, .keepCount, .noDelay: Int32(IPPROTO_TCP)
+        }
+    }
+
+    var name: (Int32, String) {
+        switch self {
+        case .reuseAddress: (SO_REUSEADDR, "SO_REUSEADDR")
+        case .reusePort: (SO_REUSEPORT, "SO_REUSEPORT")
+        case .linger: (SO_LINGER, "SO_LINGER")
+        case .keepAlive: (SO_KEEPALIVE, "SO_KEEPALIVE")
+        case .keepIdle: (TCP_KEEPIDLE, "TCP_KEEPIDLE")
+        case .keepInterval: (TCP_KEEPINTVL, "TCP_KEEPINTVL")
+        case .keepCount: (TCP_KEEPCNT, "TCP_KEEPCNT")
+        case .noDelay: (TCP_NODELAY, "TCP_NODELAY")
+        }
+    }
+
+    var valueText: String {
+        switch self {
+        case .reuseAddress(let b), .reusePort(let b), .keepAlive(let b), .noDelay(let b): b ? "1" : "0"
+        case .linger(let on, let s): "{onoff=\(on ? 1 : 0), linger=\(s)}"
+        case .keepIdle(let n), .keepInterval(let n), .keepCount(let n): String(n)
+        }
+    }
+}
+
+/// The one choke point through which a scenario makes every socket call.
+///
+/// Each call is timed with CLOCK_REALTIME on entry and return, and recorded
+/// as a `SyscallEvent` with its arguments, its result or errno, and the
+/// kernel's view of the scenario's sockets right after it. Failures such as
+/// EINPROGRESS or ECONNREFUSED are outcomes, not control flow. EINTR is
+/// recorded and the call retried.
+public final class SocketCalls {
+    public private(set) var events: [SyscallEvent] = []
+    /// Scenario names of the sockets, by descriptor.
+    private var names: [Int32: String] = [:]
+    /// Every socket the scenario made, in order, with its descriptor and inode.
+    private var sockets: [(name: String, fd: Int32, inode: UInt64, open: Bool)] = []
+    /// The last 4-tuple seen for each socket, to follow it into TIME-WAIT.
+    private var tuples: [String: (local: SocketAddress, remote: SocketAddress)] = [:]
+    private var locals: [String: SocketAddress] = [:]
+
+    public init() {}
+
+    public func name(of fd: SocketDescriptor) -> String { names[fd.rawValue] ?? "fd\(fd.rawValue)" }
+
+    // MARK: The calls
+
+    /// socket(2). `kind` is SOCK_STREAM or SOCK_DGRAM.
+    @discardableResult
+    public func socket(_ name: String, ipv6: Bool, udp: Bool = false) -> (SocketDescriptor?, SyscallEvent) {
+        let family = ipv6 ? AF_INET6 : AF_INET
+        let type = Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        let args = [SyscallEvent.Argument("domain", .text(ipv6 ? "AF_INET6" : "AF_INET")),
+                    .init("type", .text(udp ? "SOCK_DGRAM" : "SOCK_STREAM"))]
+        let event = record(name, fd: -1, "socket", args) { Glibc.socket(family, type, 0) }
+        guard let fd = event.result.map(Int32.init) else { return (nil, event) }
+        names[fd] = name
+        var st = stat()
+        fstat(fd, &st)
+        sockets.append((name, fd, UInt64(st.st_ino), true))
+        return (SocketDescriptor(rawValue: fd), event)
+    }
+
+    /// setsockopt(2).
+    @discardableResult
+    public func setOption(_ fd: SocketDescriptor, _ option: SocketOption) -> SyscallEvent {
+        let (optname, text) = option.name
+        let args = [SyscallEvent.Argument("fd", .int(Int(fd.rawValue))), .init("option", .text(text)), .init("value", .text(option.valueText))]
+        return record(name(of: fd), fd: fd.rawValue, "setsockopt", args) {
+            switch option {
+            case .linger(let on, let seconds):
+                var l = linger(l_onoff: on ? 1 : 0, l_linger: seconds)
+                return setsockopt(fd.rawValue, option.level, optname, &l, socklen_t(MemoryLayout<linger>.size))
+            case .reuseAddress(let b), .reusePort(let b), .keepAlive(let b), .noDelay(let b):
+                var v: Int32 = b ? 1 : 0
+                return setsockopt(fd.rawValue, option.level, optname, &v, socklen_t(MemoryLayout<Int32>.size))
+            case .keepIdle(let n), .keepInterval(let n), .keepCount(let n):
+                var v = n
+                return setsockopt(fd.rawValue, option.level, optname, &v, socklen_t(MemoryLayout<Int32>.size))
+            }
+        }
+    }
+
+    /// fcntl(2) F_SETFL O_NONBLOCK.
+    @discardableResult
+    public func setNonBlocking(_ fd: SocketDescriptor) -> SyscallEvent {
+        record(name(of: fd), fd: fd.rawValue, "fcntl", [.init("fd", .int(Int(fd.rawValue))), .init("cmd", .text("F_SETFL")), .init("flags", .flags(["O_RDWR", "O_NONBLOCK"]))]) {
+            fcntl(fd.rawValue, F_SETFL, fcntl(fd.rawValue, F_GETFL) | O_NONBLOCK)
+        }
+    }
+
+    /// bind(2).
+    @discardableResult
+    public func bind(_ fd: SocketDescriptor, _ address: SocketAddress) -> SyscallEvent {
+        let event = record(name(of: fd), fd: fd.rawValue, "bind", [.init("fd", .int(Int(fd.rawValue))), .init("addr", .address(address))]) {
+            address.withSockAddr { Glibc.bind(fd.rawValue, $0, $1) }
+        }
+        noteLocal(fd)
+        return event
+    }
+
+    /// listen(2).
+    @discardableResult
+    public func listen(_ fd: SocketDescriptor, backlog: Int32) -> SyscallEvent {
+        record(name(of: fd), fd: fd.rawValue, "listen", [.init("fd", .int(Int(fd.rawValue))), .init("backlog", .int(Int(backlog)))]) {
+            Glibc.listen(fd.rawValue, backlog)
+        }
+    }
+
+    /// connect(2).
+    @discardableResult
+    public func connect(_ fd: SocketDescriptor, _ address: SocketAddress) -> SyscallEvent {
+        let event = record(name(of: fd), fd: fd.rawValue, "connect", [.init("fd", .int(Int(fd.rawValue))), .init("addr", .address(address))]) {
+            address.withSockAddr { Glibc.connect(fd.rawValue, $0, $1) }
+        }
+        noteLocal(fd)
+        return event
+    }
+
+    /// accept(2); the new socket gets `newName`.
+    @discardableResult
+    public func accept(_ fd: SocketDescriptor, as newName: String) -> (SocketDescriptor?, SyscallEvent) {
+        var peer = sockaddr_storage()
+        var event = record(name(of: fd), fd: fd.rawValue, "accept", [.init("fd", .int(Int(fd.rawValue)))], snapshotAfter: false) {
+            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            return withUnsafeMutablePointer(to: &peer) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fd.rawValue, $0, &len) }
+            }
+        }
+        var new: SocketDescriptor?
+        if let n = event.result {
+            let newFD = Int32(n)
+            _ = fcntl(newFD, F_SETFD, FD_CLOEXEC)
+            names[newFD] = newName
+            var st = stat()
+            fstat(newFD, &st)
+            sockets.append((newName, newFD, UInt64(st.st_ino), true))
+            new = SocketDescriptor(rawValue: newFD)
+            noteLocal(new!)
+            event.outputs.append(.init("socket", .text(newName)))
+            if let p = SocketAddress(peer) { event.outputs.append(.init("peer", .address(p))) }
+        }
+        event.snapshot = snapshot()
+        events[events.count - 1] = event
+        return (new, event)
+    }
+
+    /// send(2) of `bytes` (MSG_NOSIGNAL: a write to a reset socket gives EPIPE, not SIGPIPE).
+    @discardableResult
+    public func send(_ fd: SocketDescriptor, _ bytes: [UInt8]) -> SyscallEvent {
+        record(name(of: fd), fd: fd.rawValue, "send", [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(bytes.count)), .init("flags", .flags(["MSG_NOSIGNAL"]))]) {
+            bytes.withUnsafeBytes { Int32(truncatingIfNeeded: Glibc.send(fd.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))) }
+        }
+    }
+
+    /// recv(2) of at most `capacity` bytes; the bytes read are in the event's outputs as `data`.
+    @discardableResult
+    public func recv(_ fd: SocketDescriptor, capacity: Int, nonBlocking: Bool = false) -> ([UInt8], SyscallEvent) {
+        var buffer = [UInt8](repeating: 0, count: max(capacity, 1))
+        let flags: [String] = nonBlocking ? ["MSG_DONTWAIT"] : []
+        var event = record(name(of: fd), fd: fd.rawValue, "recv", [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(capacity)), .init("flags", .flags(flags))]) {
+            buffer.withUnsafeMutableBytes { Int32(truncatingIfNeeded: Glibc.recv(fd.rawValue, $0.baseAddress, capacity, nonBlocking ? Int32(MSG_DONTWAIT) : 0)) }
+        }
+        let n = event.result ?? 0
+        let data = Array(buffer.prefix(max(n, 0)))
+        if n > 0 {
+            event.outputs.append(.init("data", .text(String(decoding: data, as: UTF8.self))))
+            events[events.count - 1] = event
+        }
+        return (data, event)
+    }
+
+    /// shutdown(2); `how` is "SHUT_RD", "SHUT_WR" or "SHUT_RDWR".
+    @discardableResult
+    public func shutdown(_ fd: SocketDescriptor, _ how: String) -> SyscallEvent {
+        let h: Int32 = how == "SHUT_RD" ? Int32(SHUT_RD) : how == "SHUT_WR" ? Int32(SHUT_WR) : Int32(SHUT_RDWR)
+        return record(name(of: fd), fd: fd.rawValue, "shutdown", [.init("fd", .int(Int(fd.rawValue))), .init("how", .text(how))]) {
+            Glibc.shutdown(fd.rawValue, h)
+        }
+    }
+
+    /// close(2).
+    @discardableResult
+    public func close(_ fd: SocketDescriptor) -> SyscallEvent {
+        noteLocal(fd)
+        if let i = sockets.firstIndex(where: { $0.fd == fd.rawValue && $0.open }) { sockets[i].open = false }
+        let event = record(name(of: fd), fd: fd.rawValue, "close", [.init("fd", .int(Int(fd.rawValue)))]) {
+            Glibc.close(fd.rawValue)
+        }
+        names[fd.rawValue] = nil
+        return event
+    }
+
+    /// getsockname(2); the name is in the event's outputs as `addr`.
+    @discardableResult
+    public func getsockname(_ fd: SocketDescriptor) -> (SocketAddress?, SyscallEvent) {
+        var storage = sockaddr_storage()
+        var event = record(name(of: fd), fd: fd.rawValue, "getsockname", [.init("fd", .int(Int(fd.rawValue)))]) {
+            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            return withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.getsockname(fd.rawValue, $0, &len) }
+            }
+        }
+        let address = event.error == nil ? SocketAddress(storage) : nil
+        if let address {
+            event.outputs.append(.init("addr", .address(address)))
+            events[events.count - 1] = event
+        }
+        return (address, event)
+    }
+
+    /// getsockopt(SO_ERROR); the pending error is in the outputs as `SO_ERROR`.
+    @discardableResult
+    public func socketError(_ fd: SocketDescriptor) -> (Errno?, SyscallEvent) {
+        var value: Int32 = 0
+        var event = record(name(of: fd), fd: fd.rawValue, "getsockopt", [.init("fd", .int(Int(fd.rawValue))), .init("option", .text("SO_ERROR"))]) {
+            var len = socklen_t(MemoryLayout<Int32>.size)
+            return getsockopt(fd.rawValue, SOL_SOCKET, SO_ERROR, &value, &len)
+        }
+        let e: Errno? = value == 0 ? nil : Errno(rawValue: value)
+        event.outputs.append(.init("SO_ERROR", .text(e?.name ?? "0")))
+        events[events.count - 1] = event
+        return (e, event)
+    }
+
+    /// poll(2) for one descriptor; `events` like ["POLLOUT"].
+    @discardableResult
+    public func poll(_ fd: SocketDescriptor, writable: Bool, timeoutMilliseconds: Int32) -> SyscallEvent {
+        var p = pollfd(fd: fd.rawValue, events: Int16(writable ? POLLOUT : POLLIN), revents: 0)
+        var event = record(name(of: fd), fd: fd.rawValue, "poll", [.init("fd", .int(Int(fd.rawValue))), .init("events", .flags([writable ? "POLLOUT" : "POLLIN"])), .init("timeout", .int(Int(timeoutMilliseconds)))]) {
+            Glibc.poll(&p, 1, timeoutMilliseconds)
+        }
+        var revents: [String] = []
+        if p.revents & Int16(POLLIN) != 0 { revents.append("POLLIN") }
+        if p.revents & Int16(POLLOUT) != 0 { revents.append("POLLOUT") }
+        if p.revents & Int16(POLLERR) != 0 { revents.append("POLLERR") }
+        if p.revents & Int16(POLLHUP) != 0 { revents.append("POLLHUP") }
+        event.outputs.append(.init("revents", .flags(revents)))
+        events[events.count - 1] = event
+        return event
+    }
+
+    /// Closes every socket the scenario left open, recording each close.
+    public func closeAll() {
+        for s in sockets where s.open { close(SocketDescriptor(rawValue: s.fd)) }
+    }
+
+    // MARK: The choke point
+
+    private func record(_ socket: String, fd: Int32, _ call: String, _ arguments: [SyscallEvent.Argument],
+                        snapshotAfter: Bool = true, _ body: () -> Int32) -> SyscallEvent {
+        while true {
+            let begin = RealtimeClock.now()
+            let r = body()
+            let e = errno
+            let end = RealtimeClock.now()
+            var event = SyscallEvent(socket: socket, fd: fd, call: call, arguments: arguments,
+                                     result: r >= 0 ? Int(r) : nil, error: r < 0 ? Errno(rawValue: e) : nil,
+                                     begin: begin, end: end)
+            if snapshotAfter { event.snapshot = snapshot() }
+            events.append(event)
+            if r < 0 && e == EINTR { continue }
+            return event
+        }
+    }
+
+    private func noteLocal(_ fd: SocketDescriptor) {
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.getsockname(fd.rawValue, $0, &len) }
+        }
+        if ok == 0, let a = SocketAddress(storage), a.port != 0 { locals[name(of: fd)] = a }
+    }
+
+    /// The kernel's view of every socket the scenario made, from the
+    /// namespace's TCP table: by inode while a descriptor holds it, then by
+    /// its last 4-tuple (TIME-WAIT sockets belong to no descriptor).
+    public func snapshot() -> [SocketSnapshot] {
+        let rows = TCPTable.read()
+        var out: [SocketSnapshot] = []
+        for s in sockets {
+            var row: TCPTableRow?
+            if s.open { row = rows.first { $0.inode == s.inode && $0.inode != 0 } }
+            if row == nil, let t = tuples[s.name] {
+                row = rows.first { $0.local == t.local && $0.remote == t.remote && $0.inode == 0 }
+            }
+            if let row {
+                if row.remote.port != 0 { tuples[s.name] = (row.local, row.remote) }
+                out.append(SocketSnapshot(socket: s.name, state: row.state, local: row.local,
+                                          remote: row.remote.port == 0 ? nil : row.remote,
+                                          receiveQueue: row.receiveQueue, sendQueue: row.transmitQueue))
+            } else {
+                out.append(SocketSnapshot(socket: s.name, state: s.open ? "CLOSED" : "CLOSED", local: locals[s.name],
+                                          remote: tuples[s.name]?.remote, receiveQueue: 0, sendQueue: 0))
+            }
+        }
+        return out
+    }
+}

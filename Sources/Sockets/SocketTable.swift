@@ -1,0 +1,102 @@
+import Glibc
+import TraceModel
+
+/// One row of /proc/net/tcp or /proc/net/tcp6 (proc(5)).
+public struct TCPTableRow: Hashable, Sendable {
+    public var local: SocketAddress
+    public var remote: SocketAddress
+    /// RFC 9293 state name.
+    public var state: String
+    public var transmitQueue: Int
+    public var receiveQueue: Int
+    /// 0 for sockets no process holds (TIME-WAIT, not yet accepted).
+    public var inode: UInt64
+
+    /// Kernel TCP states (include/net/tcp_states.h) by RFC 9293 name.
+    static func stateName(_ code: Int) -> String {
+        switch code {
+        case 1: "ESTABLISHED"
+        case 2: "SYN-SENT"
+        case 3: "SYN-RECEIVED"
+        case 4: "FIN-WAIT-1"
+        case 5: "FIN-WAIT-2"
+        case 6: "TIME-WAIT"
+        case 7: "CLOSED"
+        case 8: "CLOSE-WAIT"
+        case 9: "LAST-ACK"
+        case 10: "LISTEN"
+        case 11: "CLOSING"
+        case 12: "SYN-RECEIVED"  // TCP_NEW_SYN_RECV: a request socket
+        default: "STATE-\(code)"
+        }
+    }
+
+    /// Parses one data line; nil for the header or anything malformed.
+    public init?(line: Substring) {
+        let f = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard f.count >= 10, f[0].hasSuffix(":"),
+              let local = Self.address(f[1]), let remote = Self.address(f[2]),
+              let st = Int(f[3], radix: 16) else { return nil }
+        let queues = f[4].split(separator: ":")
+        guard queues.count == 2, let tx = Int(queues[0], radix: 16), let rx = Int(queues[1], radix: 16),
+              let inode = UInt64(f[9]) else { return nil }
+        self.local = local
+        self.remote = remote
+        self.state = Self.stateName(st)
+        self.transmitQueue = tx
+        self.receiveQueue = rx
+        self.inode = inode
+    }
+
+    /// `0100007F:1F90` (IPv4, the address as a host-order word) or 32 hex
+    /// digits (IPv6, four host-order words), then the port.
+    static func address(_ text: Substring) -> SocketAddress? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let port = UInt16(parts[1], radix: 16) else { return nil }
+        let hex = parts[0]
+        // The kernel prints each 32-bit word of the network-order address as a
+        // host-order integer; UInt32(bigEndian:) undoes that on either byte order.
+        func word(_ i: Int) -> UInt32? {
+            let start = hex.index(hex.startIndex, offsetBy: i * 8)
+            return UInt32(hex[start..<hex.index(start, offsetBy: 8)], radix: 16).map { UInt32(bigEndian: $0) }
+        }
+        switch hex.count {
+        case 8:
+            guard let w = word(0) else { return nil }
+            return SocketAddress(.v4(IPv4Address(w)), port)
+        case 32:
+            var words: [UInt32] = []
+            for i in 0..<4 {
+                guard let w = word(i) else { return nil }
+                words.append(w)
+            }
+            let high = UInt64(words[0]) << 32 | UInt64(words[1])
+            let low = UInt64(words[2]) << 32 | UInt64(words[3])
+            return SocketAddress(.v6(IPv6Address(high: high, low: low)), port)
+        default:
+            return nil
+        }
+    }
+}
+
+/// Reads the calling thread's namespace's TCP table. /proc/net is the
+/// process's namespace; /proc/thread-self/net is the thread's.
+public enum TCPTable {
+    public static func read() -> [TCPTableRow] {
+        readFile("/proc/thread-self/net/tcp") + readFile("/proc/thread-self/net/tcp6")
+    }
+
+    static func readFile(_ path: String) -> [TCPTableRow] {
+        guard let f = fopen(path, "r") else { return [] }
+        defer { fclose(f) }
+        var rows: [TCPTableRow] = []
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, f) > 0, let line {
+            let text = String(cString: line)
+            if let row = TCPTableRow(line: Substring(text)) { rows.append(row) }
+        }
+        return rows
+    }
+}
