@@ -3,6 +3,7 @@ import ArgumentParser
 import Capture
 import PacketWire
 import Reports
+import Scenarios
 import TraceModel
 
 enum AnalyzeFormat: String, ExpressibleByArgument, CaseIterable {
@@ -46,6 +47,14 @@ struct Analyze: ParsableCommand {
         var all: [Connection] = []
         for path in files {
             do {
+                // A run that synscope saved: rebuild its correlated timeline.
+                if timeline || connection == nil, format != .jsonl, let record = try SavedRun.load(path: path) {
+                    switch format {
+                    case .text: StandardOutput.write(Array(RunText.render(record).utf8))
+                    case .json, .jsonl: StandardOutput.write(Array(RunJSON.render([record]).utf8))
+                    }
+                    continue
+                }
                 let reader = try CaptureFileReader(path: path)
                 guard LinkHeader.isSupported(reader.linkType) else {
                     throw CaptureError(.unsupportedLinkType, path: path, message: "link type \(reader.linkType.rawValue) (\(reader.linkType)) is not supported")
