@@ -18,6 +18,11 @@ window is the raw 16-bit value.
 Usage:
   tools/gen-synthetic-captures.py [OUTDIR]     (default: captures/)
   tools/gen-synthetic-captures.py --list       (print each file's story)
+  tools/gen-synthetic-captures.py --readme [README]
+      (re)write this script's section of captures/README.md: the lines from
+      the marker "<!-- gen-synthetic-captures -->" up to the next
+      "<!-- ... -->" marker line or the end of the file are replaced; without
+      the marker the section is appended at the end.  Nothing else changes.
 
 The frame-by-frame story of every file is in the docstring of the function
 that builds it, and summarised in captures/README.md.
@@ -371,15 +376,110 @@ CAPTURES = [
 ]
 
 
+README_MARKER = "<!-- gen-synthetic-captures -->"
+
+# One row per file: packets, what it holds, what tshark 4.0.17 flags
+# (`tcp.analysis.*`, with -o tcp.desegment_tcp_streams:FALSE).
+README_ROWS = [
+    ("synthetic-midstream.pcap", "127.0.0.1:40101 -> 47101. No handshake: the capture starts inside an established connection. Client data (50 B), server data (80 B), client ACK, client FIN-ACK, server FIN-ACK, final ACK; 10 ms apart. Client seq starts at 1000000, server seq at 2000000.",
+     "none. Relative numbers start at 1 in each direction (first segment without SYN)."),
+    ("synthetic-missing-segment.pcap", "127.0.0.1:40102 -> 47102. Handshake, 100 B at rel seq 1 (ACKed), then the 100 B at rel seq 101 are missing from the file (sent, never captured), 100 B at rel seq 201, then the server's ACK of 301, which covers the missing bytes; FIN/FIN/ACK.",
+     "frame 6 `lost_segment` (previous segment not captured); frame 7 `ack_lost_segment` (ACKed unseen segment)."),
+    ("synthetic-out-of-order.pcap", "127.0.0.1:40103 -> 47103. Handshake with a 10 ms RTT (SYN 0, SYN-ACK 5 ms, ACK 10 ms), then two 100 B client segments captured in swapped order 1 ms apart: rel seq 101 at 20 ms, rel seq 1 at 21 ms; server ACK 201; FIN/FIN/ACK.",
+     "frame 4 `lost_segment`; frame 5 `out_of_order` (1 ms < the 10 ms handshake RTT)."),
+    ("synthetic-retransmission.pcap", "127.0.0.1:40104 -> 47104. Handshake (RTT 1 ms). 100 B sent at 10 ms and again at 210 ms (timeout retransmission), ACKed; four 100 B segments at 220.0-220.3 ms, of which the first (rel seq 101) is lost after the capture point; three duplicate ACKs of 101 at 221.0-221.2 ms; rel seq 101 again at 223 ms (fast retransmission); ACK 501; rel seq 401 again at 423 ms although already ACKed (spurious retransmission), answered by a duplicate ACK; FIN/FIN/ACK.",
+     "frame 5 `retransmission`; frames 11, 12, 13 `duplicate_ack`; frame 14 `fast_retransmission` + `retransmission`; frame 16 `spurious_retransmission` + `retransmission`; frame 17 `duplicate_ack`."),
+    ("synthetic-zero-window.pcap", "127.0.0.1:40105 -> 47105. Handshake; the server advertises a 400-byte window (no window scaling). Two 200 B segments fill it; the server ACKs with window 0; two 1-byte zero-window probes at the next sequence number (211 ms, 611 ms), each answered by an ACK that repeats the ACK and window 0 (the probe byte is not accepted); then a window update (window 8192, same ACK); 200 B starting with the probed byte; ACK; FIN/FIN/ACK.",
+     "frame 5 `window_full`; 6 `zero_window`; 7 and 9 `zero_window_probe`; 8 and 10 `zero_window` + `zero_window_probe_ack`; 11 `window_update`; frame 12 nothing (a probe does not advance nextseq)."),
+    ("synthetic-keepalive.pcap", "127.0.0.1:40106 -> 47106, TCP timestamps on every segment. Handshake, 20 B, ACK; then idle: at 10 s a keep-alive with seq = next seq - 1 and no payload, at 20 s one with 1 garbage byte at the same seq; the server answers each with the same ACK and window; FIN/FIN/ACK at 30 s.",
+     "frames 6 and 8 `keep_alive`; frames 7 and 9 `keep_alive_ack`."),
+    ("synthetic-wraparound.pcap", "127.0.0.1:40108 -> 47108, TCP timestamps on. Client ISN 0xFFFFFF00, server ISN 0xFFFFFFF0: four 100 B client segments (raw seq 0xFFFFFF01, 0xFFFFFF65, 0xFFFFFFC9 which ends at 0x2D, 0x2D) and a 50 B server reply (raw 0xFFFFFFF1, ends at 0x23) cross 2^32; graceful close. No sequence or acknowledgment number is ever exactly 0 (Wireshark uses 0 for \"unknown\").",
+     "none; relative seq of the client runs 1, 101, 201, 301, FIN at 401; the server's 1, FIN at 51."),
+    ("synthetic-odd-flags.pcap", "127.0.0.1:40107 -> 47107. Handshake, 8 B, ACK; then, 50 ms apart: a segment with no flags at all (rel seq 9, ack field 0), SYN+FIN with the client's ISN, the server's challenge ACK (RFC 5961 §4), SYN+RST with the client's ISN, and FIN+RST+ACK at rel seq 9 (the abort). The SYN+FIN and SYN+RST repeat the ISN, so they stay in the same connection.",
+     "frames 7 (SYN+FIN) and 9 (SYN+RST) `retransmission`; frame 8 `duplicate_ack`. (synscope's odd-header findings: 6 `no_flags`, 7 `syn_fin`, 9 `syn_rst`, 10 `fin_rst`.)"),
+]
+
+
+def readme_section():
+    lines = [
+        README_MARKER,
+        "# Synthetic captures (`synthetic-*`)",
+        "",
+        "**Synthetic: not recorded.** These files were written byte by byte by",
+        "`tools/gen-synthetic-captures.py` (python3, standard library only) for",
+        "situations a loopback recording cannot easily produce. The script is",
+        "deterministic: it writes byte-identical files on every run, so it can",
+        "be rerun at any time (from the repository root):",
+        "",
+        "```sh",
+        "tools/gen-synthetic-captures.py            # writes captures/synthetic-*.pcap",
+        "tools/gen-synthetic-captures.py --list     # prints each file's frame-by-frame story",
+        "tools/gen-synthetic-captures.py --readme   # rewrites this section of captures/README.md",
+        "```",
+        "",
+        "`tools/record-tcpdump-fixtures` rewrites this whole README and",
+        "`tools/record-analysis-fixtures` everything after its own marker, so",
+        "run `tools/gen-synthetic-captures.py --readme` after either of them.",
+        "",
+        "Every file: classic little-endian pcap (magic a1b2c3d4, microsecond",
+        "timestamps, snaplen 262144), DLT_EN10MB with all-zero MACs, one TCP",
+        "connection over IPv4 127.0.0.1 -> 127.0.0.1, first packet at",
+        "2026-11-22 00:00:00 UTC. IPv4 total length, header checksum (DF, TTL",
+        "64, per-direction IP id), TCP data offset and TCP checksum are all",
+        "correct. The SYNs carry MSS 65495 (plus SACK-permitted where the file",
+        "has timestamps); no window scale option, so windows are raw. Payloads",
+        "are printable ASCII naming the segment. Ports: client 401xx, server",
+        "471xx. The last column is what `tshark -o tcp.desegment_tcp_streams:FALSE`",
+        "4.0.17 reports (`tcp.analysis.*`); the analysis tests check synscope",
+        "against it.",
+        "",
+        "| File | Packets | Contents | tshark 4.0.17 analysis flags |",
+        "|------|--------:|----------|------------------------------|",
+    ]
+    for name, build in CAPTURES:
+        row = next(r for r in README_ROWS if r[0] == name)
+        lines.append("| `%s` | %d | %s | %s |" % (name, len(build().records), row[1], row[2]))
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(path):
+    """Replaces this script's section of `path`, or appends it."""
+    with open(path) as f:
+        old = f.read().split("\n")
+    if old and old[-1] == "":
+        old.pop()
+    section = readme_section().rstrip("\n").split("\n")
+    if README_MARKER in old:
+        start = old.index(README_MARKER)
+        end = start + 1
+        while end < len(old) and not (old[end].startswith("<!-- ") and old[end].endswith(" -->")):
+            end += 1
+        # Keep one blank line before a following marker.
+        tail = old[end:]
+        new = old[:start] + section + ([""] + tail if tail else [])
+    else:
+        while old and old[-1] == "":
+            old.pop()
+        new = old + [""] + section
+    with open(path, "w") as f:
+        f.write("\n".join(new) + "\n")
+
+
 def main(argv):
+    here = os.path.dirname(os.path.abspath(__file__))
     if "--list" in argv:
         for name, build in CAPTURES:
             print("%s\n    %s\n" % (name, build.__doc__.strip().replace("\n", "\n    ")))
         return 0
+    if argv[:1] == ["--readme"] and len(argv) <= 2:
+        path = argv[1] if len(argv) == 2 else os.path.join(here, "..", "captures", "README.md")
+        update_readme(path)
+        print("%s: section %s written" % (os.path.normpath(path), README_MARKER))
+        return 0
     if len(argv) > 1 or any(a.startswith("-") for a in argv):
-        print(__doc__.strip().split("\n\n")[-2], file=sys.stderr)
+        print(__doc__.strip(), file=sys.stderr)
         return 1
-    outdir = argv[0] if argv else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captures")
+    outdir = argv[0] if argv else os.path.join(here, "..", "captures")
     for name, build in CAPTURES:
         cap = build()
         path = os.path.join(outdir, name)

@@ -104,14 +104,21 @@ final class ConnectionRecord {
     func observe(_ s: TCPSegment) -> AnnotatedSegment {
         let dir = isSelfConnect ? .originator : direction(of: s)
         let responderFirst = dir == .responder && !responderSentAnything
+        // A SYN-ACK whose ISN differs from the responder's earlier one: Wireshark's "port numbers reused".
+        let newSYNACK = s.isSYNACK && dir == .responder && responderISN != nil && responderISN != s.sequence
         end = s.time
         lastFrame = s.frame
-        let findings: Findings
+        var findings: Findings
         switch dir {
         case .originator:
             findings = SequenceAnalysis.analyze(s, forward: &originatorSequence, reverse: &responderSequence, handshakeRTT: handshakeRTT)
         case .responder:
             findings = SequenceAnalysis.analyze(s, forward: &responderSequence, reverse: &originatorSequence, handshakeRTT: handshakeRTT)
+        }
+        if newSYNACK {
+            findings.insert(.reusedPorts)
+            responderISN = s.sequence
+            responderBase = s.sequence
         }
         noteFacts(s, dir, findings)
         updateStates(s, dir)

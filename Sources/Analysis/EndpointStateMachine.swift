@@ -50,6 +50,18 @@ public struct EndpointStateMachine: Hashable, Sendable {
 
     /// The endpoint received `s` (sent by its peer, or by itself when self-connected).
     public mutating func receive(_ s: TCPSegment) {
+        switch state {
+        case .established, .finWait1, .finWait2, .closeWait, .closing, .lastAck, .timeWait:
+            // RFC 9293 §3.10.7.4: a SYN gets a challenge ACK and is dropped (RFC 5961 §4);
+            // a segment without ACK (and without RST) is dropped.
+            if s.isSYN && !s.isRST { return }
+            if !s.hasACK && !s.isRST { return }
+        case .synSent:
+            // §3.10.7.3: in SYN-SENT a RST counts only with an acceptable ACK.
+            if s.isRST && !s.hasACK { return }
+        default:
+            break
+        }
         if s.isRST {
             // RFC 9293 §3.10.7.1: a listener ignores RST; elsewhere it aborts (and ends TIME-WAIT, RFC 1337).
             if state != .listen { state = .closed }

@@ -146,7 +146,8 @@ enum SequenceAnalysis {
         fwd.window = s.window
         fwd.lastAck = s.acknowledgment
         fwd.lastAckTime = s.time
-        if s.hasACK { fwd.isFirstACK = false }
+        // RFC 7323 §2.2: a SYN's window is never scaled; scaling starts after it.
+        if s.hasACK && !s.isSYN { fwd.isFirstACK = false }
         fwd.lastFindings = f
     }
 

@@ -42,7 +42,7 @@ public struct PcapngWriter {
         interface.u16(0)  // Reserved
         interface.u32(snap)
         interface.option(Pcapng.Option.interfaceName, Array("lo".utf8))
-        interface.option(Pcapng.Option.timestampResolution, [Pcapng.nanosecondResolution])
+        interface.option(Pcapng.Option.timestampResolution, [6])
 
         guard let header = section.finished(), let description = interface.finished() else {
             throw CaptureError(.open, path: path, message: "the section header does not fit a pcapng block")
@@ -72,7 +72,7 @@ public struct PcapngWriter {
             throw reject("link type \(packet.linkType) differs from the file's \(linkType)")
         }
         guard packet.timestamp.nanoseconds >= 0 else {
-            throw reject("timestamp \(packet.timestamp.decimalString) is before 1970 and cannot be stored")
+            throw reject("timestamp \(packet.timestamp.nanoseconds) ns is before 1970 and cannot be stored")
         }
         guard snapLength == 0 || packet.capturedLength <= snapLength else {
             throw reject("\(packet.capturedLength) captured bytes exceed the snapshot length \(snapLength)")
@@ -102,6 +102,10 @@ public struct PcapngWriter {
     /// a 32-bit integer, then the payload padded to 32 bits. The length is
     /// there because the padding would otherwise make a payload ending in
     /// zero bytes ambiguous. `PcapngMetadataReader` reads these back.
+    ///
+    /// libpcap (so tcpdump and `CaptureFileReader`) skips Custom Blocks, but
+    /// tshark 4.0 shows each as a record numbered like a frame: write
+    /// metadata after the last packet to keep both tools' frame numbers equal.
     public mutating func writeMetadata(_ payload: [UInt8]) throws(CaptureError) {
         var block = PcapngBlockEncoder(type: Pcapng.BlockType.customCopiable)
         block.u32(synscopeEnterpriseNumber)
