@@ -88,7 +88,7 @@ public enum PcapngMetadataReader {
             throw failure("\(name): Block Total Length \(length) runs past the end of the file (\(remaining) bytes left)")
         }
         let trailer = order.u32(try file.bytes(at: offset + length - 4, count: 4), at: 0)
-        guard Int(trailer) == length || true else {
+        guard Int(trailer) == length else {
             throw failure("\(name): trailing Block Total Length \(trailer) differs from the leading \(length)")
         }
         return (type, length)

@@ -42,6 +42,7 @@ final class PcapngOutputFile {
     deinit {
         guard state == .open else { return }
         _ = Glibc.close(fd)
+        _ = Glibc.unlink(partialPath)
     }
 
     /// Queues `bytes`, writing the buffer out once it is large.

@@ -42,7 +42,7 @@ public struct PcapngWriter {
         interface.u16(0)  // Reserved
         interface.u32(snap)
         interface.option(Pcapng.Option.interfaceName, Array("lo".utf8))
-        interface.option(Pcapng.Option.timestampResolution, [6])
+        interface.option(Pcapng.Option.timestampResolution, [Pcapng.nanosecondResolution])
 
         guard let header = section.finished(), let description = interface.finished() else {
             throw CaptureError(.open, path: path, message: "the section header does not fit a pcapng block")

@@ -1,0 +1,110 @@
+import Analysis
+import Capture
+import Foundation
+import Reports
+import Scenarios
+import Testing
+import TraceModel
+
+/// synscope's own recordings (captures/run-*.pcapng, tools/record-captures),
+/// checked offline, without root.
+@Suite("recorded runs")
+struct RecordedRunTests {
+    static let runs = Fixtures.captureNames.filter { $0.hasPrefix("run-") && $0.hasSuffix(".pcapng") }
+
+    static func load(_ name: String) throws -> RunRecord {
+        try #require(try SavedRun.load(path: Fixtures.path(name)), "\(name) has no synscope metadata")
+    }
+
+    @Test("every scenario of the catalogue has a recording")
+    func everyScenarioRecorded() {
+        #expect(Set(Self.runs) == Set(Catalogue.all.map { "run-\($0.name).pcapng" }))
+    }
+
+    @Test("the timeline rebuilt offline equals the golden", arguments: runs)
+    func golden(_ name: String) throws {
+        let record = try Self.load(name)
+        let goldenPath = Fixtures.path(name.replacingOccurrences(of: ".pcapng", with: ".timeline.txt"))
+        let golden = try String(contentsOfFile: goldenPath, encoding: .utf8)
+        #expect(RunText.render(record) == golden)
+        #expect(record.passed, "\(name): the recorded run no longer meets its scenario's expectations")
+    }
+
+    @Test("tshark shows synscope's explanation as each TCP packet's comment", arguments: runs)
+    func comments(_ name: String) throws {
+        let record = try Self.load(name)
+        let out = try Fixtures.run(try Fixtures.tool("tshark"), ["-r", Fixtures.path(name), "-Y", "!frame.cb_pen", "-T", "fields", "-e", "frame.comment"])
+        let comments = out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        #expect(comments == record.timeline.segments.map(AnnotatedPcapng.comment))
+        #expect((try? Fixtures.run(try Fixtures.tool("capinfos"), [Fixtures.path(name)])) != nil)
+    }
+
+    @Test("every segment has a sender (or none for the kernel's own RST) and a known cause", arguments: runs)
+    func causes(_ name: String) throws {
+        let record = try Self.load(name)
+        for s in record.timeline.segments {
+            if case .timer("unknown") = s.cause { Issue.record("\(name) #\(s.index): unknown cause") }
+            if s.sender == nil {
+                // Only the kernel answering for a port without a listening socket sends with no socket.
+                #expect(s.segment.isRST, "\(name) #\(s.index): no sender for [\(s.segment.flags.tcpdumpNotation)]")
+            }
+        }
+    }
+
+    @Test("connect: the SYN comes from connect(), connect() returns after the SYN-ACK, accept() after the final ACK")
+    func connectCorrelation() throws {
+        let t = try Self.load("run-connect.pcapng").timeline
+        let segs = t.segments
+        let connect = try #require(t.syscalls.first { $0.event.call == "connect" })
+        let accept = try #require(t.syscalls.first { $0.event.call == "accept" })
+        let syn = try #require(segs.first { $0.segment.isBareSYN })
+        let synack = try #require(segs.first { $0.segment.isSYNACK })
+        let ack = try #require(segs.first { !$0.segment.isSYN && $0.segment.hasACK })
+        #expect(syn.cause == .syscall(event: connect.index))
+        #expect(syn.sender == "client")
+        #expect(synack.cause == .reply(to: syn.index))
+        #expect(synack.sender == "server")
+        #expect(ack.cause == .reply(to: synack.index))
+        #expect(connect.returnedAfter == synack.index)
+        #expect(accept.returnedAfter == ack.index)
+        #expect(connect.caused == [syn.index])
+        // On loopback the whole handshake happens inside the connect() call.
+        #expect([syn, synack, ack].allSatisfy { $0.segment.time >= connect.event.begin && $0.segment.time <= connect.event.end })
+    }
+
+    @Test("unlistened-port: both SYNs are refused by the kernel's RST, with no sending socket")
+    func refusedCorrelation() throws {
+        let t = try Self.load("run-unlistened-port.pcapng").timeline
+        let rsts = t.segments.filter { $0.segment.isRST }
+        #expect(rsts.count == 2)
+        #expect(rsts.allSatisfy { if case .reply = $0.cause { true } else { false } })
+        #expect(rsts[0].sender == nil)
+        #expect(rsts[1].sender == "bound")
+        let connects = t.syscalls.filter { $0.event.call == "connect" }
+        #expect(connects.map(\.event.error) == [.connectionRefused, .connectionRefused])
+        #expect(connects.map(\.returnedAfter) == rsts.map { Optional($0.index) })
+    }
+
+    @Test("self-connect: one socket sends every segment")
+    func selfConnect() throws {
+        let t = try Self.load("run-self-connect.pcapng").timeline
+        #expect(t.segments.allSatisfy { $0.sender == "socket" })
+        #expect(t.connections.count == 1)
+        #expect(t.connections.first?.handshake == .selfConnect)
+    }
+
+    @Test("close: FIN-WAIT-1 → FIN-WAIT-2 → TIME-WAIT and CLOSE-WAIT → LAST-ACK → CLOSED, read() returns 0")
+    func close() throws {
+        let t = try Self.load("run-close.pcapng").timeline
+        func changes(_ pick: (ConnectionStates) -> EndpointState) -> [EndpointState] {
+            var out: [EndpointState] = []
+            for s in t.segments.map({ pick($0.annotated.states) }) where out.last != s { out.append(s) }
+            return out
+        }
+        #expect(changes(\.originator).suffix(3) == [.finWait1, .finWait2, .timeWait])
+        #expect(changes(\.responder).suffix(3) == [.closeWait, .lastAck, .closed])
+        let eof = try #require(t.syscalls.first { $0.event.call == "recv" && $0.event.result == 0 })
+        let fin = try #require(t.segments.first { $0.segment.isFIN })
+        #expect(eof.returnedAfter == fin.index)
+    }
+}
