@@ -84,8 +84,8 @@ public enum TimelineText {
         let body = String(repeating: "─", count: dashes / 2) + " " + label + " " + String(repeating: "─", count: dashes - dashes / 2)
         let edge: (String, String) = src < dst ? ("", "▶") : ("◀", "")
         var text = String(repeating: " ", count: left * laneWidth) + edge.0 + body + edge.1
-        if from == nil { text += "   (from \(s.segment.flow.source), no socket)" }
-        if to == nil { text += "   (to \(s.segment.flow.destination), no socket)" }
+        if from == nil { text += "   (from \(ConnectionWording.endpoint(s.segment.flow.source)), no socket)" }
+        if to == nil { text += "   (to \(ConnectionWording.endpoint(s.segment.flow.destination)), no socket)" }
         return text
     }
 }
