@@ -8,6 +8,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Scenario files are YAML: the format users write their own scenarios in.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -21,7 +23,11 @@ let package = Package(
         .target(name: "Capture", dependencies: ["TraceModel", "CPcap"]),
         .target(name: "Analysis", dependencies: ["TraceModel", "PacketWire"]),
         .target(name: "Sockets", dependencies: ["TraceModel", "CSystem"]),
-        .target(name: "Scenarios", dependencies: ["TraceModel", "Sockets", "Capture", "PacketWire", "Analysis"]),
+        .target(
+            name: "Scenarios",
+            dependencies: ["TraceModel", "Sockets", "Capture", "PacketWire", "Analysis", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Catalogue")]
+        ),
         .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis", "Capture", "Scenarios"]),
         .executableTarget(
             name: "synscope",

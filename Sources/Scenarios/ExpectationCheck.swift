@@ -30,6 +30,13 @@ public enum ExpectationCheck {
                 guard let c = stepCall[step] else { return .init(expectation: "step \(step) gives \(want)", passed: false, observed: "step not run") }
                 let got = c.event.error?.name ?? "success"
                 return .init(expectation: "\(c.event.call)() on \(c.event.socket) gives \(want)", passed: got == want, observed: c.event.strace)
+            case .result(let step, let value):
+                guard let c = stepCall[step] else { return .init(expectation: "step \(step) returns \(value)", passed: false, observed: "step not run") }
+                return .init(expectation: "\(c.event.call)() on \(c.event.socket) returns \(value)", passed: c.event.result == value, observed: c.event.strace)
+            case .output(let step, let name, let value):
+                guard let c = stepCall[step] else { return .init(expectation: "step \(step) reports \(name) \(value)", passed: false, observed: "step not run") }
+                let got = c.event.outputs.first { $0.name == name }?.value.description ?? "nothing"
+                return .init(expectation: "\(c.event.call)() on \(c.event.socket) reports \(name) = \(value)", passed: got == value, observed: got)
             case .flags(let pattern):
                 let tokens = segments.map { $0.segment.flags.tcpdumpNotation }.joined(separator: " ")
                 let ok = (try? Regex(pattern).wholeMatch(in: tokens)) != nil

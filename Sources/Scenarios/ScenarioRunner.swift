@@ -45,7 +45,7 @@ public enum ScenarioRunner {
         var fds: [String: SocketDescriptor] = [:]
         let loopback: IPAddress = ipv6 ? .v6(.loopback) : .v4(.loopback)
         for step in scenario.steps {
-            perform(step, calls: calls, fds: &fds, loopback: loopback, ipv6: ipv6)
+            try perform(step, calls: calls, fds: &fds, ipv6: ipv6)
             capture.drain()
         }
         capture.drainUntilQuiet(settle: settle)
@@ -56,20 +56,30 @@ public enum ScenarioRunner {
                        namespace: NetworkNamespace.currentThreadNamespace(), hostNamespace: NetworkNamespace.processNamespace())
     }
 
-    static func perform(_ step: Step, calls: SocketCalls, fds: inout [String: SocketDescriptor], loopback: IPAddress, ipv6: Bool) {
+    static func address(_ spec: AddressSpec, port: UInt16, ipv6: Bool) -> SocketAddress {
+        switch spec {
+        case .loopback, .unspec: SocketAddress(ipv6 ? .v6(.loopback) : .v4(.loopback), port)
+        case .any: SocketAddress(ipv6 ? .v6(.any) : .v4(.any), port)
+        case .literal(let a): SocketAddress(a, port)
+        }
+    }
+
+    static func perform(_ step: Step, calls: SocketCalls, fds: inout [String: SocketDescriptor], ipv6: Bool) throws(EnvironmentError) {
         func fd(_ name: String) -> SocketDescriptor { fds[name] ?? SocketDescriptor(rawValue: -1) }
         switch step {
         case .socket(let name, let udp):
             if let d = calls.socket(name, ipv6: ipv6, udp: udp).0 { fds[name] = d }
         case .option(let name, let option): calls.setOption(fd(name), option)
         case .nonBlocking(let name): calls.setNonBlocking(fd(name))
-        case .bind(let name, let port): calls.bind(fd(name), SocketAddress(loopback, port))
+        case .bind(let name, let spec, let port): calls.bind(fd(name), address(spec, port: port, ipv6: ipv6))
         case .listen(let name, let backlog): calls.listen(fd(name), backlog: backlog)
-        case .connect(let name, let port): calls.connect(fd(name), SocketAddress(loopback, port))
+        case .connect(let name, .unspec, _): calls.disconnect(fd(name))
+        case .connect(let name, let spec, let port): calls.connect(fd(name), address(spec, port: port, ipv6: ipv6))
         case .accept(let name, let newName):
             if let d = calls.accept(fd(name), as: newName).0 { fds[newName] = d }
         case .send(let name, let text): calls.send(fd(name), Array(text.utf8))
-        case .recv(let name, let capacity): calls.recv(fd(name), capacity: capacity)
+        case .sendTo(let name, let spec, let port, let text): calls.sendTo(fd(name), Array(text.utf8), address(spec, port: port, ipv6: ipv6))
+        case .recv(let name, let capacity, let nonBlocking): calls.recv(fd(name), capacity: capacity, nonBlocking: nonBlocking)
         case .shutdown(let name, let how): calls.shutdown(fd(name), how)
         case .close(let name):
             calls.close(fd(name))
@@ -78,6 +88,10 @@ public enum ScenarioRunner {
         case .socketError(let name): calls.socketError(fd(name))
         case .getsockname(let name): calls.getsockname(fd(name))
         case .sleep(let ms): RealtimeClock.sleep(nanoseconds: Int64(ms) * 1_000_000)
+        case .firewall(let hook, let rule):
+            try calls.firewall("\(hook): \(rule)") { () throws(EnvironmentError) in try Firewall.add(hook: hook, rule: rule) }
+        case .firewallFlush:
+            try calls.firewall("flush") { () throws(EnvironmentError) in try Firewall.flush() }
         }
     }
 }

@@ -143,6 +143,40 @@ public final class SocketCalls {
         return event
     }
 
+    /// connect(2) with an AF_UNSPEC address: dissolves a UDP socket's association.
+    @discardableResult
+    public func disconnect(_ fd: SocketDescriptor) -> SyscallEvent {
+        record(name(of: fd), fd: fd.rawValue, "connect", [.init("fd", .int(Int(fd.rawValue))), .init("addr", .text("AF_UNSPEC"))]) {
+            var sa = sockaddr()
+            sa.sa_family = sa_family_t(AF_UNSPEC)
+            return Glibc.connect(fd.rawValue, &sa, socklen_t(MemoryLayout<sockaddr>.size))
+        }
+    }
+
+    /// sendto(2) of `bytes` to `address` (MSG_NOSIGNAL).
+    @discardableResult
+    public func sendTo(_ fd: SocketDescriptor, _ bytes: [UInt8], _ address: SocketAddress) -> SyscallEvent {
+        let event = record(name(of: fd), fd: fd.rawValue, "sendto", [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(bytes.count)), .init("addr", .address(address))]) {
+            bytes.withUnsafeBytes { buffer in
+                address.withSockAddr { Int32(truncatingIfNeeded: Glibc.sendto(fd.rawValue, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), $0, $1)) }
+            }
+        }
+        noteLocal(fd)
+        return event
+    }
+
+    /// Changes the namespace's firewall and records it as an event of the
+    /// `firewall` lane. A rule nft refuses stops the run.
+    @discardableResult
+    public func firewall(_ description: String, _ body: () throws(EnvironmentError) -> Void) throws(EnvironmentError) -> SyscallEvent {
+        let begin = RealtimeClock.now()
+        try body()
+        let event = SyscallEvent(socket: "firewall", fd: -1, call: "nft", arguments: [.init("rule", .text(description))],
+                                 result: 0, error: nil, begin: begin, end: RealtimeClock.now())
+        events.append(event)
+        return event
+    }
+
     /// accept(2); the new socket gets `newName`.
     @discardableResult
     public func accept(_ fd: SocketDescriptor, as newName: String) -> (SocketDescriptor?, SyscallEvent) {

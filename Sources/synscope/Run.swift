@@ -24,7 +24,7 @@ struct Run: ParsableCommand {
         """
     )
 
-    @Argument(help: "Scenario names (see `synscope list`).")
+    @Argument(help: "Scenario names (see `synscope list`), or scenario files (FILE.yaml).")
     var scenarios: [String] = []
 
     @Flag(help: "Run every scenario of the catalogue.")
@@ -45,14 +45,24 @@ struct Run: ParsableCommand {
     func validate() throws {
         if all && !scenarios.isEmpty { throw ValidationError("give scenario names or --all, not both") }
         if !all && scenarios.isEmpty { throw ValidationError("name at least one scenario, or use --all (see `synscope list`)") }
-        for name in scenarios where Catalogue.named(name) == nil {
-            throw ValidationError("unknown scenario '\(name)'; known: \(Catalogue.all.map(\.name).joined(separator: ", "))")
+        for name in scenarios where !Self.isFile(name) && Catalogue.named(name) == nil {
+            throw ValidationError("unknown scenario '\(name)'; known: \(Catalogue.all.map(\.name).joined(separator: ", ")), or give a FILE.yaml")
+        }
+        // A bad scenario file is reported with its line before anything runs.
+        for path in scenarios where Self.isFile(path) {
+            do { _ = try Catalogue.load(path: path) } catch { throw ValidationError(error.description) }
         }
         if settle < 0 || settle > 60_000 { throw ValidationError("--settle takes 0 to 60000 milliseconds") }
     }
 
+    static func isFile(_ argument: String) -> Bool {
+        argument.hasSuffix(".yaml") || argument.hasSuffix(".yml") || argument.contains("/")
+    }
+
     func run() throws {
-        let chosen = all ? Catalogue.all : scenarios.compactMap(Catalogue.named)
+        let chosen = all ? Catalogue.all : try scenarios.map { name in
+            Self.isFile(name) ? try Catalogue.load(path: name) : Catalogue.named(name)!
+        }
         var diff = false
         var reports: [RunRecord] = []
         for scenario in chosen {

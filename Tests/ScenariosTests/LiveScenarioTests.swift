@@ -38,7 +38,7 @@ struct LiveScenarioTests {
 
     @Test("a saved run re-analysed offline gives the identical timeline")
     func offlineIdentical() throws {
-        let scenario = Catalogue.connect
+        let scenario = try #require(Catalogue.named("connect"))
         let record = RunRecord(scenario: scenario, live: try ScenarioRunner.run(scenario, ipv6: false, settle: 200_000_000))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("synscope-\(UUID().uuidString).pcapng").path
         defer { unlink(path) }
