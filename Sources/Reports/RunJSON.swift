@@ -89,7 +89,9 @@ public enum RunJSON {
             if i > 0 { s.append(",") }
             s.append(jsonString: snap.socket); s.append(":{\"state\":"); s.append(jsonString: snap.state)
             s.append(",\"recv_q\":"); s.append(decimal: snap.receiveQueue)
-            s.append(",\"send_q\":"); s.append(decimal: snap.sendQueue); s.append("}")
+            s.append(",\"send_q\":"); s.append(decimal: snap.sendQueue)
+            if let q = snap.synQueue { s.append(",\"syn_q\":"); s.append(decimal: q) }
+            s.append("}")
         }
         s.append("}}")
     }

@@ -51,7 +51,7 @@ public enum TimelineText {
         guard !interesting.isEmpty else { return nil }
         return interesting.map { s in
             var text = "\(s.socket) \(s.state)"
-            if s.state == "LISTEN" { text += " (accept queue \(s.receiveQueue))" }
+            if s.state == "LISTEN" { text += " (accept queue \(s.receiveQueue), SYN queue \(s.synQueue ?? 0))" }
             return text
         }.joined(separator: ", ")
     }

@@ -9,8 +9,10 @@ public enum Catalogue {
         "connect", "self-connect", "close", "unlistened-port",
     ]
 
-    /// Every built-in scenario. A broken built-in file is a bug in synscope: it stops with the file and line.
-    public static let all: [Scenario] = order.map { name in
+    /// Every built-in scenario: those in `order` first, then any other file in
+    /// the directory by name. A broken built-in file is a bug in synscope: it
+    /// stops with the file and line.
+    public static let all: [Scenario] = names.map { name in
         do {
             return try load(name)
         } catch {
@@ -20,8 +22,17 @@ public enum Catalogue {
 
     public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
 
+    static var names: [String] {
+        let directory = Bundle.module.url(forResource: "Catalogue", withExtension: nil)
+        let files = directory.flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0.path) } ?? []
+        let present = files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
+        return order.filter(present.contains) + present.filter { !order.contains($0) }.sorted()
+    }
+
     static func load(_ name: String) throws -> Scenario {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "yaml", subdirectory: "Catalogue") else {
+        guard let directory = Bundle.module.url(forResource: "Catalogue", withExtension: nil),
+              case let url = directory.appendingPathComponent("\(name).yaml"),
+              FileManager.default.fileExists(atPath: url.path) else {
             throw ScenarioFileError(source: "catalogue:\(name).yaml", line: nil, message: "missing from the resources")
         }
         let text = try String(contentsOf: url, encoding: .utf8)

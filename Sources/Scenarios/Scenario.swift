@@ -60,6 +60,10 @@ public enum Step: Sendable, Hashable {
     case firewall(hook: String, rule: String)
     /// Removes every rule the scenario added.
     case firewallFlush
+    /// Sets a per-namespace sysctl in the middle of a run (recorded).
+    case setSysctl(name: String, value: String)
+    /// Reads a per-namespace sysctl and records its value (`ip_local_port_range`).
+    case readSysctl(String)
 
     /// The socket the step acts on (nil for sleep).
     public var socket: String? {
@@ -68,7 +72,7 @@ public enum Step: Sendable, Hashable {
              .connect(let s, _, _), .accept(let s, _), .send(let s, _), .sendTo(let s, _, _, _), .recv(let s, _, _), .shutdown(let s, _),
              .close(let s), .poll(let s, _, _), .socketError(let s), .getsockname(let s):
             s
-        case .sleep, .firewall, .firewallFlush:
+        case .sleep, .firewall, .firewallFlush, .setSysctl, .readSysctl:
             nil
         }
     }

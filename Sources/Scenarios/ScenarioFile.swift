@@ -153,6 +153,14 @@ struct Parser {
         var args: [String: Node] = [:]
         var argKeys: [String: Node] = [:]
         var bare: Node?
+        if verb == "sysctl", let m = value.mapping {
+            // '- sysctl: {net.ipv4.tcp_tw_reuse: 1}' sets one or more.
+            for (k, v) in m {
+                guard let name = k.scalar?.string, name.hasPrefix("net.") else { throw fail(k, "only net.* sysctls are per network namespace") }
+                steps.append(.setSysctl(name: name, value: try string(v, name)))
+            }
+            return
+        }
         if value.mapping != nil {
             for (k, kn, v) in try mapping(value, verb) { args[k] = v; argKeys[k] = kn }
         } else {
@@ -255,6 +263,12 @@ struct Parser {
         case "sleep":
             guard let bare else { throw fail(value, "sleep takes milliseconds: '- sleep: 100'") }
             parsed = .sleep(milliseconds: try int(bare, "sleep", in: 0...60_000))
+        case "sysctl":
+            guard let bare else { throw fail(value, "sysctl takes one name: '- sysctl: net.ipv4.ip_local_port_range' reads it; '- sysctl: {net.ipv4.tcp_tw_reuse: 1}' sets it") }
+            _ = bare
+            let name = try string(bare, "sysctl")
+            guard name.hasPrefix("net.") else { throw fail(bare, "only net.* sysctls are per network namespace") }
+            parsed = .readSysctl(name)
         case "firewall":
             if let bare, bare.scalar?.string == "flush" {
                 parsed = .firewallFlush

@@ -92,6 +92,15 @@ public enum ScenarioRunner {
             try calls.firewall("\(hook): \(rule)") { () throws(EnvironmentError) in try Firewall.add(hook: hook, rule: rule) }
         case .firewallFlush:
             try calls.firewall("flush") { () throws(EnvironmentError) in try Firewall.flush() }
+        case .setSysctl(let name, let value):
+            try calls.namespaceEvent("sysctl", [.init(name, .text(value))]) { () throws(EnvironmentError) in
+                try NetworkNamespace.setSysctl(name, value)
+                return []
+            }
+        case .readSysctl(let name):
+            try calls.namespaceEvent("sysctl", [.init("name", .text(name))]) { () throws(EnvironmentError) in
+                [.init(name, .text(NetworkNamespace.sysctl(name) ?? "?"))]
+            }
         }
     }
 }

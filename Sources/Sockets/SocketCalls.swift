@@ -177,6 +177,18 @@ public final class SocketCalls {
         return event
     }
 
+    /// A change to, or a reading of, the namespace (a sysctl), recorded on the `namespace` lane.
+    @discardableResult
+    public func namespaceEvent(_ call: String, _ arguments: [SyscallEvent.Argument],
+                               _ body: () throws(EnvironmentError) -> [SyscallEvent.Argument]) throws(EnvironmentError) -> SyscallEvent {
+        let begin = RealtimeClock.now()
+        let outputs = try body()
+        let event = SyscallEvent(socket: "namespace", fd: -1, call: call, arguments: arguments, result: 0, error: nil,
+                                 begin: begin, end: RealtimeClock.now(), outputs: outputs)
+        events.append(event)
+        return event
+    }
+
     /// accept(2); the new socket gets `newName`.
     @discardableResult
     public func accept(_ fd: SocketDescriptor, as newName: String) -> (SocketDescriptor?, SyscallEvent) {
@@ -347,9 +359,13 @@ public final class SocketCalls {
             }
             if let row {
                 if row.remote.port != 0 { tuples[s.name] = (row.local, row.remote) }
-                out.append(SocketSnapshot(socket: s.name, state: row.state, local: row.local,
+                var snap = SocketSnapshot(socket: s.name, state: row.state, local: row.local,
                                           remote: row.remote.port == 0 ? nil : row.remote,
-                                          receiveQueue: row.receiveQueue, sendQueue: row.transmitQueue))
+                                          receiveQueue: row.receiveQueue, sendQueue: row.transmitQueue)
+                if row.state == "LISTEN" {
+                    snap.synQueue = rows.filter { $0.isRequest && $0.local.port == row.local.port }.count
+                }
+                out.append(snap)
             } else {
                 out.append(SocketSnapshot(socket: s.name, state: s.open ? "CLOSED" : "CLOSED", local: locals[s.name],
                                           remote: tuples[s.name]?.remote, receiveQueue: 0, sendQueue: 0))

@@ -11,6 +11,10 @@ public struct TCPTableRow: Hashable, Sendable {
     public var receiveQueue: Int
     /// 0 for sockets no process holds (TIME-WAIT, not yet accepted).
     public var inode: UInt64
+    /// The kernel's state number (include/net/tcp_states.h).
+    public var code: Int
+    /// A request socket (TCP_NEW_SYN_RECV): a half-open connection in a listener's SYN queue.
+    public var isRequest: Bool { code == 12 }
 
     /// Kernel TCP states (include/net/tcp_states.h) by RFC 9293 name.
     static func stateName(_ code: Int) -> String {
@@ -46,6 +50,7 @@ public struct TCPTableRow: Hashable, Sendable {
         self.transmitQueue = tx
         self.receiveQueue = rx
         self.inode = inode
+        self.code = st
     }
 
     /// `0100007F:1F90` (IPv4, the address as a host-order word) or 32 hex

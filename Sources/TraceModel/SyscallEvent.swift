@@ -83,6 +83,8 @@ public struct SocketSnapshot: Hashable, Sendable, Codable {
     public var receiveQueue: Int
     /// Send queue: bytes unacknowledged, or for a listener the backlog limit.
     public var sendQueue: Int
+    /// For a listener: half-open connections in its SYN queue (request sockets).
+    public var synQueue: Int?
 
     public init(socket: String, state: String, local: SocketAddress?, remote: SocketAddress?, receiveQueue: Int, sendQueue: Int) {
         self.socket = socket
