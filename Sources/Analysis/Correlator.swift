@@ -9,7 +9,8 @@ import TraceModel
 /// sequence and acknowledgment numbers and TCP's rules do, and time only
 /// orders candidates.
 public enum Correlator {
-    public static func timeline(scenario: String?, kernel: String?, events: [SyscallEvent], segments: [TCPSegment]) -> Timeline {
+    public static func timeline(scenario: String?, kernel: String?, events: [SyscallEvent], segments: [TCPSegment],
+                                datagrams: [Datagram] = []) -> Timeline {
         // 1. Analyse the segments.
         var tracker = ConnectionTracker(options: .init(keepSegments: true))
         var annotated: [AnnotatedSegment] = []
@@ -20,10 +21,11 @@ public enum Correlator {
         annotated = annotated.map { byFrame[$0.segment.frame] ?? $0 }
 
         // 2. Merge calls and segments in time order; a call sorts at its entry time, before a segment at the same time.
-        enum Item { case call(SyscallEvent), seg(AnnotatedSegment) }
+        enum Item { case call(SyscallEvent), seg(AnnotatedSegment), datagram(Datagram) }
         var items: [(Timestamp, Int, Item)] = []
         for e in events { items.append((e.begin, 0, .call(e))) }
         for a in annotated { items.append((a.segment.time, 1, .seg(a))) }
+        for d in datagrams { items.append((d.time, 1, .datagram(d))) }
         items.sort { ($0.0, $0.1) < ($1.0, $1.1) }
 
         let sockets = orderedSockets(events)
@@ -31,6 +33,7 @@ public enum Correlator {
         owners.learnConnectTuples(events: events, segments: annotated.map(\.segment))
         var calls: [TimelineSyscall] = []
         var segs: [TimelineSegment] = []
+        var grams: [TimelineDatagram] = []
         var entries: [TimelineEntry] = []
         for (index, item) in items.enumerated() {
             switch item.2 {
@@ -43,13 +46,18 @@ public enum Correlator {
                 let seg = classify(a, index: index, owners: owners, calls: calls, earlier: segs, connection: connection)
                 segs.append(seg)
                 entries.append(.segment(seg))
+            case .datagram(let d):
+                let g = classify(d, index: index, calls: calls, earlier: grams)
+                grams.append(g)
+                entries.append(.datagram(g))
             }
         }
 
         // 3. Back-links: what each call caused, and which segment let a blocking call return.
         for i in entries.indices {
             guard case .syscall(var call) = entries[i] else { continue }
-            call.caused = segs.filter { if case .syscall(call.index) = $0.cause { true } else { false } }.map(\.index)
+            call.caused = (segs.filter { if case .syscall(call.index) = $0.cause { true } else { false } }.map(\.index)
+                + grams.filter { if case .syscall(call.index) = $0.cause { true } else { false } }.map(\.index)).sorted()
             call.returnedAfter = returnedAfter(call.event, segments: segs, owners: owners)
             entries[i] = .syscall(call)
         }
@@ -171,6 +179,45 @@ public enum Correlator {
             return result(.reply(to: peer.index), "ACK from \(from)'s kernel (window \(s.window))")
         }
         return result(.timer("unknown"), "ACK from \(from)")
+    }
+
+    /// A UDP datagram comes from the latest send()/sendto() to its
+    /// destination; an ICMP error is the kernel's reply to the datagram it quotes.
+    static func classify(_ d: Datagram, index: Int, calls: [TimelineSyscall], earlier: [TimelineDatagram]) -> TimelineDatagram {
+        var g = TimelineDatagram(index: index, frame: d.frame, time: d.time, proto: d.proto, source: d.source,
+                                 destination: d.destination, payloadLength: d.payloadLength, icmpType: d.icmpType,
+                                 icmpCode: d.icmpCode, quotes: d.quotes, sender: nil, cause: .timer("unknown"), explanation: "")
+        func endpoint(_ a: SocketAddress) -> String { a.address.isIPv6 ? "[\(a.address)]:\(a.port)" : "\(a.address):\(a.port)" }
+        if d.proto == "udp" {
+            // The UDP destination of each socket: its last successful connect().
+            var peers: [String: SocketAddress] = [:]
+            for c in calls where c.event.call == "connect" && c.event.error == nil {
+                if case .address(let a)? = c.event.argument("addr") { peers[c.event.socket] = a } else { peers[c.event.socket] = nil }
+            }
+            let sender = calls.last { c in
+                guard c.event.begin <= d.time, c.event.error == nil else { return false }
+                if c.event.call == "sendto", case .address(let a)? = c.event.argument("addr") { return a == d.destination }
+                if c.event.call == "send" { return peers[c.event.socket] == d.destination }
+                return false
+            }
+            if let sender {
+                g.sender = sender.event.socket
+                g.cause = .syscall(event: sender.index)
+                g.explanation = "\(d.payloadLength)-byte datagram from \(sender.event.call)() on \(sender.event.socket) to \(endpoint(d.destination))"
+            } else {
+                g.explanation = "\(d.payloadLength)-byte datagram from \(endpoint(d.source)) with no send recorded"
+            }
+            return g
+        }
+        if let q = d.quotes, let original = earlier.last(where: { $0.proto == "udp" && $0.source == q.source && $0.destination == q.destination }) {
+            g.cause = .reply(to: original.index)
+            g.explanation = d.isPortUnreachable
+                ? "ICMP port unreachable from the kernel: no socket has udp \(endpoint(q.destination)); a connected UDP socket reports it as ECONNREFUSED on its next call (udp(7))"
+                : "ICMP error from the kernel about the datagram to \(endpoint(q.destination))"
+        } else {
+            g.explanation = "ICMP type \(d.icmpType ?? 0) code \(d.icmpCode ?? 0) from the kernel"
+        }
+        return g
     }
 
     /// The segment that let a blocking call return.

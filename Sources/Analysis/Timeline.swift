@@ -37,14 +37,44 @@ public struct TimelineSegment: Hashable, Sendable {
     public var segment: TCPSegment { annotated.segment }
 }
 
+/// A captured UDP datagram or ICMP message on the timeline.
+public struct TimelineDatagram: Hashable, Sendable {
+    public var index: Int
+    public var frame: Int
+    public var time: Timestamp
+    /// `udp`, `icmp` or `icmp6`.
+    public var proto: String
+    public var source: SocketAddress
+    public var destination: SocketAddress
+    /// UDP payload bytes (0 for ICMP).
+    public var payloadLength: Int
+    /// ICMP type and code.
+    public var icmpType: UInt8?
+    public var icmpCode: UInt8?
+    /// For an ICMP error: the UDP datagram it quotes.
+    public var quotes: DirectedFlow?
+    public var sender: String?
+    public var cause: SegmentCause
+    public var explanation: String
+
+    /// The token flag patterns use: `udp`, `icmp-port-unreachable`, `icmp6-port-unreachable`, `icmp-3/1`.
+    public var token: String {
+        guard proto != "udp", let t = icmpType, let c = icmpCode else { return proto }
+        if (proto == "icmp" && t == 3 && c == 3) || (proto == "icmp6" && t == 1 && c == 4) { return "\(proto)-port-unreachable" }
+        return "\(proto)-\(t)/\(c)"
+    }
+}
+
 public enum TimelineEntry: Hashable, Sendable {
     case syscall(TimelineSyscall)
     case segment(TimelineSegment)
+    case datagram(TimelineDatagram)
 
     public var time: Timestamp {
         switch self {
         case .syscall(let s): s.event.begin
         case .segment(let s): s.segment.time
+        case .datagram(let d): d.time
         }
     }
 
@@ -52,6 +82,7 @@ public enum TimelineEntry: Hashable, Sendable {
         switch self {
         case .syscall(let s): s.index
         case .segment(let s): s.index
+        case .datagram(let d): d.index
         }
     }
 }
@@ -80,5 +111,9 @@ public struct Timeline: Hashable, Sendable {
 
     public var syscalls: [TimelineSyscall] {
         entries.compactMap { if case .syscall(let s) = $0 { s } else { nil } }
+    }
+
+    public var datagrams: [TimelineDatagram] {
+        entries.compactMap { if case .datagram(let d) = $0 { d } else { nil } }
     }
 }

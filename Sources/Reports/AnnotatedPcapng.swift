@@ -16,13 +16,19 @@ public enum AnnotatedPcapng {
         return text
     }
 
+    public static func comment(_ d: TimelineDatagram) -> String {
+        "synscope #\(d.index) \(TimelineText.cause(d.cause)): \(d.explanation)"
+    }
+
     public static func write(_ r: RunRecord, to path: String) throws(CaptureError) {
         let linkType = r.packets.first?.linkType ?? .ethernet
         var writer = try PcapngWriter(path: path, linkType: linkType, snapLength: 262_144, application: "synscope",
                                       sectionComment: "synscope run \(r.scenario) on Linux \(r.metadata.kernel)")
-        let byFrame = Dictionary(r.timeline.segments.map { ($0.segment.frame, $0) }, uniquingKeysWith: { a, _ in a })
+        var comments: [Int: String] = [:]
+        for s in r.timeline.segments { comments[s.segment.frame] = comment(s) }
+        for d in r.timeline.datagrams { comments[d.frame] = comment(d) }
         for p in r.packets {
-            try writer.write(p, comment: byFrame[p.frame].map(comment))
+            try writer.write(p, comment: comments[p.frame])
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -34,6 +34,7 @@ public enum RunJSON {
             switch e {
             case .syscall(let c): syscall(c, &s)
             case .segment(let g): segment(g, &s)
+            case .datagram(let d): datagram(d, &s)
             }
         }
         s.append("],\"connections\":[")
@@ -94,6 +95,30 @@ public enum RunJSON {
             s.append("}")
         }
         s.append("}}")
+    }
+
+    static func datagram(_ d: TimelineDatagram, _ s: inout ByteSink) {
+        s.append("{\"kind\":\"datagram\",\"index\":"); s.append(decimal: d.index)
+        s.append(",\"frame\":"); s.append(decimal: d.frame)
+        s.append(",\"time\":\""); s.append(d.time.decimalString)
+        s.append("\",\"proto\":"); s.append(jsonString: d.proto)
+        s.append(",\"src\":"); s.append(jsonString: d.source.address.description)
+        s.append(",\"sport\":"); if d.proto == "udp" { s.append(decimal: d.source.port) } else { s.append("null") }
+        s.append(",\"dst\":"); s.append(jsonString: d.destination.address.description)
+        s.append(",\"dport\":"); if d.proto == "udp" { s.append(decimal: d.destination.port) } else { s.append("null") }
+        s.append(",\"payload_len\":"); s.append(decimal: d.payloadLength)
+        if let t = d.icmpType, let c = d.icmpCode {
+            s.append(",\"type\":"); s.append(decimal: t); s.append(",\"code\":"); s.append(decimal: c)
+        }
+        s.append(",\"sender\":")
+        if let n = d.sender { s.append(jsonString: n) } else { s.append("null") }
+        s.append(",\"cause\":")
+        switch d.cause {
+        case .syscall(let e): s.append("{\"kind\":\"syscall\",\"event\":"); s.append(decimal: e); s.append("}")
+        case .reply(let e): s.append("{\"kind\":\"reply\",\"event\":"); s.append(decimal: e); s.append("}")
+        case .timer(let t): s.append("{\"kind\":\"timer\",\"timer\":"); s.append(jsonString: t); s.append("}")
+        }
+        s.append(",\"explanation\":"); s.append(jsonString: d.explanation); s.append("}")
     }
 
     static func value(_ v: SyscallValue, _ s: inout ByteSink) {

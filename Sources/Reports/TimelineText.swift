@@ -23,6 +23,13 @@ public enum TimelineText {
                 if let r = c.returnedAfter { text += "   (returned after #\(r))" }
                 out += stamp + String(repeating: " ", count: col * laneWidth) + text + "\n"
                 if let states = kernelStates(c.event) { out += String(repeating: " ", count: 12 + col * laneWidth) + "  kernel: " + states + "\n" }
+            case .datagram(let d):
+                let from = column(d.sender)
+                let to = t.syscalls.first { $0.event.call == "bind" && $0.event.argument("addr") == .address(d.destination) }.flatMap { column($0.event.socket) }
+                var label = d.token
+                if d.proto == "udp" { label += " len \(d.payloadLength)" }
+                out += stamp + datagramArrow(label, from: from, to: to, laneWidth: laneWidth, lanes: lanes.count, d: d) + "\n"
+                out += String(repeating: " ", count: 12) + "  #\(d.index) " + cause(d.cause) + ": " + d.explanation + "\n"
             case .segment(let s):
                 let from = column(s.sender)
                 let to = receiverColumn(s, lanes: lanes, t: t)
@@ -36,6 +43,19 @@ public enum TimelineText {
             }
         }
         return out
+    }
+
+    static func datagramArrow(_ label: String, from: Int?, to: Int?, laneWidth: Int, lanes: Int, d: TimelineDatagram) -> String {
+        let src = from ?? (to.map { $0 == 0 ? lanes : 0 } ?? lanes)
+        let dst = to ?? (src == 0 ? lanes : 0)
+        let left = min(src, dst), right = max(src, dst)
+        let span = max((right - left) * laneWidth - 2, label.count + 6)
+        let dashes = span - label.count - 2
+        let body = String(repeating: "┄", count: dashes / 2) + " " + label + " " + String(repeating: "┄", count: dashes - dashes / 2)
+        var text = String(repeating: " ", count: left * laneWidth) + (src < dst ? body + "▷" : "◁" + body)
+        if from == nil { text += "   (from \(d.proto == "udp" ? ConnectionWording.endpoint(d.source) : d.source.address.description), the kernel)" }
+        if to == nil && d.proto == "udp" { text += "   (to \(ConnectionWording.endpoint(d.destination)), no socket)" }
+        return text
     }
 
     static func cause(_ c: SegmentCause) -> String {

@@ -7,6 +7,10 @@ public enum Catalogue {
     /// The order `synscope list` and `run --all` use.
     public static let order = [
         "connect", "self-connect", "close", "unlistened-port",
+        "connect-without-accept", "simultaneous-open", "bound-not-listening", "close-unread-data", "linger-zero",
+        "half-close", "write-after-reset", "backlog-overflow", "ephemeral-port", "bind-conflict", "time-wait-rebind",
+        "reuseport-same-tuple", "connect-twice", "nonblocking-connect", "connect-timeout", "udp-connect", "tw-reuse",
+        "keepalive",
     ]
 
     /// Every built-in scenario: those in `order` first, then any other file in

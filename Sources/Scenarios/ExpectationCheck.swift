@@ -41,6 +41,10 @@ public enum ExpectationCheck {
                 let tokens = segments.map { $0.segment.flags.tcpdumpNotation }.joined(separator: " ")
                 let ok = (try? Regex(pattern).wholeMatch(in: tokens)) != nil
                 return .init(expectation: "TCP flags match /\(pattern)/", passed: ok, observed: tokens.isEmpty ? "no TCP segment" : tokens)
+            case .datagrams(let pattern):
+                let tokens = timeline.datagrams.map(\.token).joined(separator: " ")
+                let ok = (try? Regex(pattern).wholeMatch(in: tokens)) != nil
+                return .init(expectation: "datagrams match /\(pattern)/", passed: ok, observed: tokens.isEmpty ? "no datagram" : tokens)
             case .returnedAfter(let step, let flags):
                 guard let c = stepCall[step] else { return .init(expectation: "step \(step) returns after [\(flags)]", passed: false, observed: "step not run") }
                 let seg = c.returnedAfter.flatMap { i in segments.first { $0.index == i } }

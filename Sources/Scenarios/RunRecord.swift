@@ -28,13 +28,19 @@ public struct RunRecord: Sendable {
         self.metadata = metadata
         self.packets = packets
         var segments: [TCPSegment] = []
+        var datagrams: [Datagram] = []
         for p in packets {
             let decoded = p.bytes.withUnsafeBytes {
                 PacketDecoder.decode($0, linkType: p.linkType, originalLength: p.originalLength)
             }
-            if let s = TCPSegment(decoded, frame: p.frame, time: p.timestamp) { segments.append(s) }
+            if let s = TCPSegment(decoded, frame: p.frame, time: p.timestamp) {
+                segments.append(s)
+            } else if let d = Datagram(decoded, frame: p.frame, time: p.timestamp) {
+                datagrams.append(d)
+            }
         }
-        let timeline = Correlator.timeline(scenario: metadata.scenario, kernel: metadata.kernel, events: metadata.events, segments: segments)
+        let timeline = Correlator.timeline(scenario: metadata.scenario, kernel: metadata.kernel, events: metadata.events,
+                                           segments: segments, datagrams: datagrams)
         self.timeline = timeline
         results = scenario.map { ExpectationCheck.check($0, timeline: timeline) } ?? []
     }

@@ -90,6 +90,9 @@ public enum Expectation: Sendable, Hashable {
     /// The TCP flags of every captured segment, in tcpdump notation joined by
     /// spaces (`S S. . P. .`), match this regular expression in full.
     case flags(String)
+    /// The UDP datagrams and ICMP messages, as tokens joined by spaces
+    /// (`udp icmp-port-unreachable`), match this regular expression in full.
+    case datagrams(String)
     /// The blocking call of step N returned after a segment with these flags arrived.
     case returnedAfter(step: Int, flags: String)
     /// After step N the kernel showed `socket` in `state` (`TIME-WAIT`, …).

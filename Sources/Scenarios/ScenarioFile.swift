@@ -125,10 +125,10 @@ struct Parser {
     mutating func scenarioExpectations(_ node: Node) throws(ScenarioFileError) {
         for (key, keyNode, value) in try mapping(node, "expect") {
             switch key {
-            case "flags":
-                let pattern = try string(value, "expect.flags")
-                guard (try? Regex(pattern)) != nil else { throw fail(value, "expect.flags is not a valid regular expression") }
-                expectations.append(.flags(pattern))
+            case "flags", "datagrams":
+                let pattern = try string(value, "expect.\(key)")
+                guard (try? Regex(pattern)) != nil else { throw fail(value, "expect.\(key) is not a valid regular expression") }
+                expectations.append(key == "flags" ? .flags(pattern) : .datagrams(pattern))
             case "originator_states", "responder_states":
                 guard let list = value.sequence, !list.isEmpty else { throw fail(value, "\(key) must be a list of state names") }
                 var states: [String] = []
@@ -139,7 +139,7 @@ struct Parser {
                 }
                 expectations.append(.endpointStates(originator: key == "originator_states", states))
             default:
-                throw fail(keyNode, "unknown expectation '\(key)'; use flags, originator_states or responder_states")
+                throw fail(keyNode, "unknown expectation '\(key)'; use flags, datagrams, originator_states or responder_states")
             }
         }
     }
