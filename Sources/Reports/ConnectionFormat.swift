@@ -68,3 +68,43 @@ extension String {
         return s
     }
 }
+
+extension ConnectionText {
+    /// The connection as a two-lane ladder (originator, responder).
+    public static func ladder(_ c: Connection, width: Int = 100, color: Bool = false, full: Bool = false) -> String {
+        guard !c.segments.isEmpty else { return "" }
+        var l = Ladder(lanes: [ConnectionWording.endpoint(c.originator), ConnectionWording.endpoint(c.responder)], width: width, color: color)
+        l.header()
+        var last: ConnectionStates?
+        var i = 0
+        while i < c.segments.count {
+            let a = c.segments[i]
+            let ms = Timestamp.milliseconds(a.segment.time.nanoseconds - c.start.nanoseconds)
+            if !full, last == a.states {
+                var j = i
+                while j < c.segments.count, c.segments[j].segment.flags.isSubset(of: [.ack, .psh]),
+                      c.segments[j].findings.isEmpty, c.segments[j].states == a.states { j += 1 }
+                if j - i >= Ladder.collapseRun {
+                    let bytes = c.segments[i..<j].reduce(0) { $0 + $1.segment.payloadLength }
+                    l.onLane(ms, lane: nil, l.paint("⋮ frames \(a.segment.frame)–\(c.segments[j - 1].segment.frame): \(j - i) data and ACK segments, \(bytes) bytes (--full shows them)", .dim))
+                    last = c.segments[j - 1].states
+                    i = j
+                    continue
+                }
+            }
+            var label = "[\(a.segment.flags.tcpdumpNotation)] seq \(a.relativeSequence)"
+            if let ack = a.relativeAcknowledgment { label += " ack \(ack)" }
+            label += " len \(a.segment.payloadLength)"
+            let (from, to) = a.direction == .originator ? (0, 1) : (1, 0)
+            l.arrow(ms, from: from, to: c.originator == c.responder ? 0 : to, label: label, flags: a.segment.flags,
+                    dashed: a.findings.contains(.retransmission))
+            if last != a.states {
+                l.note("frame \(a.segment.frame) states: originator \(a.states.originator.name), responder \(a.states.responder.name)", .state)
+                last = a.states
+            }
+            if !a.findings.isEmpty { l.note("findings: " + a.findings.map(\.name).joined(separator: ", "), .finding) }
+            i += 1
+        }
+        return l.out
+    }
+}

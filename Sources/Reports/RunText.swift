@@ -4,10 +4,10 @@ import TraceModel
 
 /// The text report of one run: header, timeline, verdict.
 public enum RunText {
-    public static func render(_ r: RunRecord, width: Int = 100) -> String {
+    public static func render(_ r: RunRecord, width: Int = 100, color: Bool = false, full: Bool = false) -> String {
         var s = "== scenario \(r.scenario) (\(r.metadata.ipv6 ? "::1" : "127.0.0.1"), kernel \(r.metadata.kernel))\n"
         s += wrap(r.metadata.summary, width: width) + "\n\n"
-        s += TimelineText.render(r.timeline, width: width)
+        s += TimelineText.render(r.timeline, width: width, color: color, full: full)
         if r.metadata.captureDropped > 0 {
             s += "\nWARNING: the kernel dropped \(r.metadata.captureDropped) packets during the capture; this timeline is incomplete\n"
         }

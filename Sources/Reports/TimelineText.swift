@@ -6,56 +6,78 @@ import TraceModel
 /// lane, one per segment as an arrow between lanes, each segment followed by
 /// its cause and explanation, and each endpoint's state after it.
 public enum TimelineText {
-    public static func render(_ t: Timeline, width: Int = 100) -> String {
-        var out = ""
-        let start = t.entries.first?.time ?? Timestamp(nanoseconds: 0)
+    /// Renders the ladder `width` columns wide; `color` adds ANSI colours;
+    /// without `full`, runs of plain data segments are collapsed into one line.
+    public static func render(_ t: Timeline, width: Int = 100, color: Bool = false, full: Bool = false) -> String {
         let lanes = t.sockets.isEmpty ? ["-"] : t.sockets
-        let laneWidth = max(12, min(22, (width - 12) / max(lanes.count, 1)))
+        var ladder = Ladder(lanes: lanes, width: width, color: color)
+        ladder.header()
+        let start = t.entries.first?.time ?? Timestamp(nanoseconds: 0)
         func column(_ name: String?) -> Int? { name.flatMap { lanes.firstIndex(of: $0) } }
-        out += "        ms  " + lanes.map { ConnectionText.pad($0, laneWidth) }.joined() + "\n"
-        for entry in t.entries {
+        var lastStates: [Int: ConnectionStates] = [:]
+        var i = 0
+        while i < t.entries.count {
+            let entry = t.entries[i]
             let ms = Timestamp.milliseconds(entry.time.nanoseconds - start.nanoseconds)
-            let stamp = String(repeating: " ", count: max(0, 10 - ms.count)) + ms + "  "
             switch entry {
             case .syscall(let c):
-                let col = column(c.event.socket) ?? 0
                 var text = "#\(c.index) " + c.event.strace
-                if let r = c.returnedAfter { text += "   (returned after #\(r))" }
-                out += stamp + String(repeating: " ", count: col * laneWidth) + text + "\n"
-                if let states = kernelStates(c.event) { out += String(repeating: " ", count: 12 + col * laneWidth) + "  kernel: " + states + "\n" }
+                if c.event.error != nil { text = ladder.paint(text, .error) }
+                if let r = c.returnedAfter { text += ladder.paint("   (returned after #\(r))", .dim) }
+                ladder.onLane(ms, lane: column(c.event.socket), text)
+                if let states = kernelStates(c.event) { ladder.note("kernel: " + states, .dim) }
             case .datagram(let d):
-                let from = column(d.sender)
                 let to = t.syscalls.first { $0.event.call == "bind" && $0.event.argument("addr") == .address(d.destination) }.flatMap { column($0.event.socket) }
                 var label = d.token
                 if d.proto == "udp" { label += " len \(d.payloadLength)" }
-                out += stamp + datagramArrow(label, from: from, to: to, laneWidth: laneWidth, lanes: lanes.count, d: d) + "\n"
-                out += String(repeating: " ", count: 12) + "  #\(d.index) " + cause(d.cause) + ": " + d.explanation + "\n"
+                if column(d.sender) == nil { label += " from \(d.proto == "udp" ? ConnectionWording.endpoint(d.source) : d.source.address.description)" }
+                ladder.arrow(ms, from: column(d.sender), to: to, label: label, flags: d.proto == "udp" ? [] : .rst, dashed: true)
+                ladder.note("#\(d.index) " + cause(d.cause) + ": " + d.explanation, .dim)
             case .segment(let s):
-                let from = column(s.sender)
+                if !full, lastStates[s.annotated.connection] == s.annotated.states,
+                   let run = collapsible(t.entries, from: i), run.count >= Ladder.collapseRun {
+                    let bytes = run.reduce(0) { $0 + $1.segment.payloadLength }
+                    ladder.onLane(ms, lane: nil, ladder.paint("⋮ #\(run.first!.index)–#\(run.last!.index): \(run.count) data and ACK segments, \(bytes) bytes (--full shows them)", .dim))
+                    lastStates[s.annotated.connection] = run.last!.annotated.states
+                    i += run.count
+                    continue
+                }
+                var label = "[\(s.segment.flags.tcpdumpNotation)] seq \(s.annotated.relativeSequence)"
+                if let a = s.annotated.relativeAcknowledgment { label += " ack \(a)" }
+                label += " len \(s.segment.payloadLength) win \(s.segment.window)"
                 let to = receiverColumn(s, lanes: lanes, t: t)
-                out += stamp + arrow(s, from: from, to: to, laneWidth: laneWidth, lanes: lanes.count) + "\n"
-                let pad = String(repeating: " ", count: 12)
-                out += pad + "  #\(s.index) " + cause(s.cause) + ": " + s.explanation + "\n"
+                if column(s.sender) == nil { label += " from \(ConnectionWording.endpoint(s.segment.flow.source))" }
+                if to == nil && s.segment.flow.source != s.segment.flow.destination { label += " to \(ConnectionWording.endpoint(s.segment.flow.destination))" }
+                ladder.arrow(ms, from: column(s.sender), to: to, label: label, flags: s.segment.flags, dashed: s.cause == .timer("retransmission"))
+                ladder.note("#\(s.index) " + cause(s.cause) + ": " + s.explanation, .dim)
                 let st = s.annotated.states
-                var line = pad + "  states: \(s.originatorName) \(st.originator.name), \(s.responderName) \(st.responder.name)"
-                if !s.annotated.findings.isEmpty { line += "; " + s.annotated.findings.map(\.name).joined(separator: ", ") }
-                out += line + "\n"
+                if lastStates[s.annotated.connection] != st {
+                    let both = s.originatorName == s.responderName ? "\(s.originatorName) \(st.originator.name)"
+                        : "\(s.originatorName) \(st.originator.name), \(s.responderName) \(st.responder.name)"
+                    ladder.note("states: " + both, .state)
+                    lastStates[s.annotated.connection] = st
+                }
+                if !s.annotated.findings.isEmpty {
+                    ladder.note("findings: " + s.annotated.findings.map(\.name).joined(separator: ", "), .finding)
+                }
             }
+            i += 1
         }
-        return out
+        return ladder.out
     }
 
-    static func datagramArrow(_ label: String, from: Int?, to: Int?, laneWidth: Int, lanes: Int, d: TimelineDatagram) -> String {
-        let src = from ?? (to.map { $0 == 0 ? lanes : 0 } ?? lanes)
-        let dst = to ?? (src == 0 ? lanes : 0)
-        let left = min(src, dst), right = max(src, dst)
-        let span = max((right - left) * laneWidth - 2, label.count + 6)
-        let dashes = span - label.count - 2
-        let body = String(repeating: "┄", count: dashes / 2) + " " + label + " " + String(repeating: "┄", count: dashes - dashes / 2)
-        var text = String(repeating: " ", count: left * laneWidth) + (src < dst ? body + "▷" : "◁" + body)
-        if from == nil { text += "   (from \(d.proto == "udp" ? ConnectionWording.endpoint(d.source) : d.source.address.description), the kernel)" }
-        if to == nil && d.proto == "udp" { text += "   (to \(ConnectionWording.endpoint(d.destination)), no socket)" }
-        return text
+    /// The run of plain segments starting at `i`: data or pure ACKs of one
+    /// connection, no SYN/FIN/RST, no findings, no state change, no call in between.
+    static func collapsible(_ entries: [TimelineEntry], from i: Int) -> [TimelineSegment]? {
+        guard case .segment(let first) = entries[i] else { return nil }
+        var run: [TimelineSegment] = []
+        var j = i
+        while j < entries.count, case .segment(let s) = entries[j], s.annotated.connection == first.annotated.connection,
+              s.segment.flags.isSubset(of: [.ack, .psh]), s.annotated.findings.isEmpty, s.annotated.states == first.annotated.states {
+            run.append(s)
+            j += 1
+        }
+        return run
     }
 
     static func cause(_ c: SegmentCause) -> String {
@@ -84,28 +106,5 @@ public enum TimelineText {
             return lanes.firstIndex { $0 == back.sender }
         }
         return nil
-    }
-
-    /// `client ──[S] 0:0 len 0──▶ server`, drawn between lane columns; an
-    /// endpoint without a socket is shown by its address at the edge.
-    static func arrow(_ s: TimelineSegment, from: Int?, to: Int?, laneWidth: Int, lanes: Int) -> String {
-        let seg = s.segment
-        var label = "[\(seg.flags.tcpdumpNotation)] seq \(s.annotated.relativeSequence)"
-        if let a = s.annotated.relativeAcknowledgment { label += " ack \(a)" }
-        label += " len \(seg.payloadLength) win \(seg.window)"
-        let src = from ?? (to.map { $0 == 0 ? lanes : 0 } ?? 0)
-        let dst = to ?? (src == 0 ? lanes : 0)
-        let left = min(src, dst), right = max(src, dst)
-        if left == right {  // to itself (self-connect)
-            return String(repeating: " ", count: left * laneWidth) + "⟲ " + label
-        }
-        let span = max((right - left) * laneWidth - 2, label.count + 6)
-        let dashes = span - label.count - 2
-        let body = String(repeating: "─", count: dashes / 2) + " " + label + " " + String(repeating: "─", count: dashes - dashes / 2)
-        let edge: (String, String) = src < dst ? ("", "▶") : ("◀", "")
-        var text = String(repeating: " ", count: left * laneWidth) + edge.0 + body + edge.1
-        if from == nil { text += "   (from \(ConnectionWording.endpoint(s.segment.flow.source)), no socket)" }
-        if to == nil { text += "   (to \(ConnectionWording.endpoint(s.segment.flow.destination)), no socket)" }
-        return text
     }
 }

@@ -19,7 +19,8 @@ struct LiveScenarioTests {
         for r in record.results where !r.passed {
             Issue.record("\(name): \(r.expectation): observed \(r.observed)")
         }
-        #expect(record.passed)
+        let passed = record.passed
+        #expect(passed, "\(name) showed a DIFF")
         #expect(live.statistics.dropped == 0)
         #expect(!record.timeline.segments.isEmpty || !record.timeline.datagrams.isEmpty)
         // The scenario ran in its own namespace, not the process's.

@@ -1,0 +1,145 @@
+import Analysis
+import PacketWire
+import Scenarios
+import TraceModel
+
+/// Markdown with tables and a Mermaid `sequenceDiagram` for each scenario
+/// or connection; renders on code hosting sites that support Mermaid.
+public enum MarkdownReport {
+    /// Connections with more segments than this are cut in the diagram (the table still counts them all).
+    static let diagramLimit = 60
+
+    public static func render(runs: [RunRecord], captures: [(file: String, connections: [Connection])], title: String) -> String {
+        var s = "# \(title)\n\n"
+        if runs.count + captures.count > 1 {
+            for r in runs { s += "- [scenario \(r.scenario)](#scenario-\(r.scenario))\n" }
+            for c in captures { s += "- [\(c.file)](#\(anchor(c.file)))\n" }
+            s += "\n"
+        }
+        for r in runs { s += run(r) }
+        for c in captures { s += capture(c.file, c.connections) }
+        return s
+    }
+
+    static func anchor(_ text: String) -> String {
+        String(text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
+    }
+
+    static func run(_ r: RunRecord) -> String {
+        var s = "## scenario \(r.scenario)\n\n"
+        s += "\(r.metadata.summary)\n\n"
+        s += "Kernel `\(r.metadata.kernel)`, \(r.metadata.ipv6 ? "::1" : "127.0.0.1"). "
+        s += r.results.isEmpty ? "No expectations checked.\n\n" : (r.passed ? "**PASS**\n\n" : "**DIFF**\n\n")
+        s += "```mermaid\nsequenceDiagram\n"
+        // Participants are declared first, messages after (Mermaid orders lanes by declaration).
+        var declarations = ""
+        var messages = ""
+        let lanes = r.timeline.sockets.filter { !$0.isEmpty }
+        var ids: [String: String] = [:]
+        for (i, lane) in lanes.enumerated() {
+            ids[lane] = "L\(i)"
+            declarations += "    participant L\(i) as \(text(lane))\n"
+        }
+        var extra = 0
+        func id(for name: String?, address: SocketAddress) -> String {
+            if let name, let id = ids[name] { return id }
+            let key = ConnectionWording.endpoint(address)
+            if let id = ids[key] { return id }
+            extra += 1
+            let id = "X\(extra)"
+            ids[key] = id
+            declarations += "    participant \(id) as \(text(key))\n"
+            return id
+        }
+        for entry in r.timeline.entries {
+            switch entry {
+            case .syscall(let c):
+                guard let lane = ids[c.event.socket] else { continue }
+                let outcome = c.event.error.map { "-1 \($0.name)" } ?? String(c.event.result ?? 0)
+                messages += "    Note over \(lane): \(text("#\(c.index) \(c.event.call)() = \(outcome)"))\n"
+            case .segment(let g):
+                let from = id(for: g.sender, address: g.segment.flow.source)
+                let receiver = r.timeline.segments.first { $0.segment.flow == g.segment.flow.reversed && $0.sender != nil }?.sender
+                let to = g.segment.flow.source == g.segment.flow.destination ? from : id(for: receiver, address: g.segment.flow.destination)
+                let arrow = g.segment.isRST ? "-x" : (g.cause == .timer("retransmission") ? "--)" : "->>")
+                messages += "    \(from)\(arrow)\(to): \(text("#\(g.index)")) \(label(g))\n"
+            case .datagram(let d):
+                let from = id(for: d.sender, address: d.source)
+                let to = id(for: nil, address: d.destination)
+                messages += "    \(from)--)\(to): \(text("#\(d.index) \(d.token)"))\n"
+            }
+        }
+        s += declarations + messages + "```\n\n"
+        s += "| # | ms | what | cause | explanation |\n|---|---|---|---|---|\n"
+        let start = r.timeline.entries.first?.time.nanoseconds ?? 0
+        for entry in r.timeline.entries {
+            let ms = Timestamp.milliseconds(entry.time.nanoseconds - start)
+            switch entry {
+            case .syscall(let c):
+                s += "| \(c.index) | \(ms) | `\(cell(c.event.strace))` | \(cell(c.event.socket)) | |\n"
+            case .segment(let g):
+                s += "| \(g.index) | \(ms) | `[\(g.segment.flags.tcpdumpNotation)]` \(cell(g.sender ?? "kernel")) | \(TimelineText.cause(g.cause)) | \(cell(g.explanation)) |\n"
+            case .datagram(let d):
+                s += "| \(d.index) | \(ms) | `\(d.token)` \(cell(d.sender ?? "kernel")) | \(TimelineText.cause(d.cause)) | \(cell(d.explanation)) |\n"
+            }
+        }
+        if !r.results.isEmpty {
+            s += "\n| expectation | verdict | observed |\n|---|---|---|\n"
+            for e in r.results { s += "| \(cell(e.expectation)) | \(e.passed ? "ok" : "**DIFF**") | \(cell(e.observed)) |\n" }
+        }
+        return s + "\n"
+    }
+
+    static func capture(_ file: String, _ connections: [Connection]) -> String {
+        var s = "## \(file)\n\n"
+        s += "| id | originator | responder | handshake | teardown | conn_state | history | findings |\n|---|---|---|---|---|---|---|---|\n"
+        for c in connections {
+            let findings = c.findingCounts.sorted { $0.key < $1.key }.map { "\($0.key.name) \($0.value)" }.joined(separator: ", ")
+            s += "| \(c.id) | \(ConnectionWording.endpoint(c.originator)) | \(ConnectionWording.endpoint(c.responder)) | \(c.handshake.rawValue) | \(c.teardown.rawValue) | \(c.connState) | \(cell(c.history)) | \(cell(findings)) |\n"
+        }
+        s += "\n"
+        for c in connections where !c.segments.isEmpty {
+            s += "### connection \(c.id)\n\n```mermaid\nsequenceDiagram\n"
+            s += "    participant O as \(text(ConnectionWording.endpoint(c.originator)))\n"
+            s += "    participant R as \(text(ConnectionWording.endpoint(c.responder)))\n"
+            for a in c.segments.prefix(diagramLimit) {
+                let (from, to) = a.direction == .originator ? ("O", "R") : ("R", "O")
+                let arrow = a.segment.isRST ? "-x" : (a.findings.contains(.retransmission) ? "--)" : "->>")
+                var l = "[\(a.segment.flags.tcpdumpNotation)] seq \(a.relativeSequence)"
+                if let ack = a.relativeAcknowledgment { l += " ack \(ack)" }
+                l += " len \(a.segment.payloadLength)"
+                if !a.findings.isEmpty { l += " (" + a.findings.map(\.name).joined(separator: ", ") + ")" }
+                s += "    \(from)\(arrow)\(to): \(text(l))\n"
+            }
+            if c.segments.count > diagramLimit {
+                s += "    Note over O,R: \(c.segments.count - diagramLimit) more segments not drawn\n"
+            }
+            s += "```\n\n"
+        }
+        return s
+    }
+
+    static func label(_ g: TimelineSegment) -> String {
+        var l = "[\(g.segment.flags.tcpdumpNotation)] seq \(g.annotated.relativeSequence)"
+        if let a = g.annotated.relativeAcknowledgment { l += " ack \(a)" }
+        if g.segment.payloadLength > 0 { l += " len \(g.segment.payloadLength)" }
+        return text(l)
+    }
+
+    /// Text safe inside a Mermaid message: no ';' (a statement separator) or '#' (entity start).
+    static func text(_ s: String) -> String {
+        s.replacingAll(";", with: ",").replacingAll("#", with: "#35;")
+    }
+
+    static func cell(_ s: String) -> String {
+        s.replacingAll("|", with: "\\|").replacingAll("\n", with: " ")
+    }
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}

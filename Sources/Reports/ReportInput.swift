@@ -1,0 +1,35 @@
+import Analysis
+import Capture
+import PacketWire
+import Scenarios
+import TraceModel
+
+/// One input of `synscope report`: a run synscope saved, or any capture.
+public enum ReportInput: Sendable {
+    case run(RunRecord)
+    case capture(file: String, connections: [Connection], packets: [CapturedPacket])
+
+    /// Reads `path`: a saved run when it carries synscope's metadata,
+    /// otherwise a capture whose connections are analysed with their segments.
+    /// `progress` is called now and then with the packets read so far.
+    public static func load(path: String, progress: ((Int) -> Void)? = nil) throws(CaptureError) -> ReportInput {
+        if let run = try SavedRun.load(path: path) { return .run(run) }
+        let reader = try CaptureFileReader(path: path)
+        guard LinkHeader.isSupported(reader.linkType) else {
+            throw CaptureError(.unsupportedLinkType, path: path, message: "link type \(reader.linkType.rawValue) (\(reader.linkType)) is not supported")
+        }
+        var tracker = ConnectionTracker(options: .init(keepSegments: true))
+        var connections: [Connection] = []
+        var packets: [CapturedPacket] = []
+        try reader.forEach { r in
+            packets.append(r.copy())
+            if r.frame % 50_000 == 0 { progress?(r.frame) }
+            let d = PacketDecoder.decode(r.bytes, linkType: r.linkType, originalLength: r.originalLength)
+            guard let s = TCPSegment(d, frame: r.frame, time: r.timestamp) else { return }
+            connections += tracker.observe(s).emitted
+        }
+        connections += tracker.finish()
+        connections.sort { $0.id < $1.id }
+        return .capture(file: path, connections: connections, packets: packets)
+    }
+}
