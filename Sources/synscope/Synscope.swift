@@ -22,7 +22,7 @@ struct Synscope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synscope",
         abstract: "A packet-level TCP handshake tracer.",
-        subcommands: [Run.self, List.self, Analyze.self, Decode.self]
+        subcommands: [Run.self, List.self, Report.self, Analyze.self, Decode.self]
     )
 
     /// Runs the command, mapping ArgumentParser's usage errors to exit code 1.
@@ -54,6 +54,13 @@ enum Diagnostics {
         line.withUTF8 { buffer in
             _ = fwrite(buffer.baseAddress, 1, buffer.count, stderr)
         }
+    }
+
+    /// Raw text to stderr (progress lines).
+    static func write(_ text: String) {
+        var t = text
+        t.withUTF8 { buffer in _ = fwrite(buffer.baseAddress, 1, buffer.count, stderr) }
+        fflush(stderr)
     }
 
     static func error(_ message: String) {
