@@ -11,7 +11,7 @@ import Glibc
 #endif
 
 enum RunFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case text, json, html, markdown
 }
 
 struct Run: ParsableCommand {
@@ -30,8 +30,13 @@ struct Run: ParsableCommand {
     @Flag(help: "Run every scenario of the catalogue.")
     var all = false
 
-    @Option(help: "Output format: text or json.")
+    @Option(help: "Output format: text, json, html or markdown (the saved pcapng is always written).")
     var format: RunFormat = .text
+
+    @Option(name: [.short, .customLong("output")], help: "Write the report to this file instead of stdout.")
+    var output: String?
+
+    @OptionGroup var ladder: LadderOptions
 
     @Option(help: "Directory for the saved pcapng files (default: ./synscope-runs).")
     var out: String = "synscope-runs"
@@ -87,10 +92,18 @@ struct Run: ParsableCommand {
                 throw ExitCode(ExitStatus.unreadableInput.rawValue)
             }
             if !report.passed { diff = true }
-            if format == .text { StandardOutput.write(Array(RunText.render(report).utf8)) }
+            if format == .text && output == nil {
+                StandardOutput.write(Array(RunText.render(report, width: ladder.width, color: ladder.useColor, full: ladder.full).utf8))
+            }
             reports.append(report)
         }
-        if format == .json { StandardOutput.write(Array(RunJSON.render(reports).utf8)) }
+        switch format {
+        case .text:
+            if output != nil { try emit(reports.map { RunText.render($0, width: 100, color: false, full: ladder.full) }.joined(), to: output) }
+        case .json: try emit(RunJSON.render(reports), to: output)
+        case .html: try emit(HTMLReport.render(runs: reports, connections: [], title: "synscope run"), to: output)
+        case .markdown: try emit(MarkdownReport.render(runs: reports, captures: [], title: "synscope run"), to: output)
+        }
         if diff { throw ExitCode(ExitStatus.diff.rawValue) }
     }
 }
