@@ -50,49 +50,13 @@ struct Report: ParsableCommand {
             }
         }
         progress.show("rendering")
-        var runs: [RunRecord] = []
-        var captures: [(file: String, connections: [Connection])] = []
-        for input in loaded {
-            switch input {
-            case .run(let r): runs.append(r)
-            case .capture(let file, let connections, _): captures.append((file, connections))
-            }
-        }
         let title = inputs.count == 1 ? "synscope report: \(inputs[0])" : "synscope report: \(inputs.count) inputs"
         let text: String
         switch format {
-        case .text:
-            var s = ""
-            for r in runs { s += RunText.render(r, width: ladder.width, color: ladder.useColor, full: ladder.full) }
-            for c in captures {
-                s += "== \(c.file)\n\n"
-                for conn in c.connections {
-                    s += ConnectionText.summary(conn) + ConnectionText.ladder(conn, width: ladder.width, color: ladder.useColor, full: ladder.full) + "\n"
-                }
-            }
-            text = s
-        case .markdown:
-            text = MarkdownReport.render(runs: runs, captures: captures, title: title)
-        case .html:
-            text = HTMLReport.render(runs: runs, connections: captures, title: title)
-        case .json:
-            var s = RunJSON.render(runs)
-            if !captures.isEmpty {
-                var sink = ByteSink()
-                sink.append("{\"captures\":[")
-                for (i, c) in captures.enumerated() {
-                    if i > 0 { sink.append(",") }
-                    sink.append("{\"file\":"); sink.append(jsonString: c.file); sink.append(",\"connections\":[")
-                    for (j, conn) in c.connections.enumerated() {
-                        if j > 0 { sink.append(",") }
-                        ConnectionJSON.append(conn, includeSegments: true, to: &sink)
-                    }
-                    sink.append("]}")
-                }
-                sink.append("]}\n")
-                s = runs.isEmpty ? String(decoding: sink.bytes, as: UTF8.self) : s + String(decoding: sink.bytes, as: UTF8.self)
-            }
-            text = s
+        case .text: text = ReportRenderer.text(loaded, width: ladder.width, color: ladder.useColor, full: ladder.full)
+        case .markdown: text = ReportRenderer.markdown(loaded, title: title)
+        case .html: text = ReportRenderer.html(loaded, title: title)
+        case .json: text = ReportRenderer.json(loaded)
         case .pcapng:
             progress.clear()
             do {

@@ -21,12 +21,9 @@ struct RecordedRunTests {
         #expect(Set(Self.runs) == Set(Catalogue.all.map { "run-\($0.name).pcapng" }))
     }
 
-    @Test("the timeline rebuilt offline equals the golden", arguments: runs)
-    func golden(_ name: String) throws {
+    @Test("the recorded run still meets its scenario's expectations", arguments: runs)
+    func stillPasses(_ name: String) throws {
         let record = try Self.load(name)
-        let goldenPath = Fixtures.path(name.replacingOccurrences(of: ".pcapng", with: ".timeline.txt"))
-        let golden = try String(contentsOfFile: goldenPath, encoding: .utf8)
-        #expect(RunText.render(record) == golden)
         #expect(record.passed, "\(name): the recorded run no longer meets its scenario's expectations")
     }
 

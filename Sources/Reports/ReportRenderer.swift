@@ -1,0 +1,72 @@
+import Analysis
+import Scenarios
+
+/// Renders `synscope report` for a set of inputs in one of its formats.
+public enum ReportRenderer {
+    public static func split(_ inputs: [ReportInput]) -> (runs: [RunRecord], captures: [(file: String, connections: [Connection])]) {
+        var runs: [RunRecord] = []
+        var captures: [(file: String, connections: [Connection])] = []
+        for input in inputs {
+            switch input {
+            case .run(let r): runs.append(r)
+            case .capture(let file, let connections, _): captures.append((file, connections))
+            }
+        }
+        return (runs, captures)
+    }
+
+    public static func text(_ inputs: [ReportInput], width: Int = 100, color: Bool = false, full: Bool = false) -> String {
+        var s = ""
+        for input in inputs {
+            switch input {
+            case .run(let r):
+                s += RunText.render(r, width: width, color: color, full: full)
+            case .capture(let file, let connections, _):
+                s += "== \(file): \(connections.count) TCP connection\(connections.count == 1 ? "" : "s")\n\n"
+                for c in connections {
+                    s += ConnectionText.summary(c) + ConnectionText.ladder(c, width: width, color: color, full: full) + "\n"
+                }
+            }
+        }
+        return s
+    }
+
+    public static func markdown(_ inputs: [ReportInput], title: String) -> String {
+        let (runs, captures) = split(inputs)
+        return MarkdownReport.render(runs: runs, captures: captures, title: title)
+    }
+
+    public static func html(_ inputs: [ReportInput], title: String) -> String {
+        let (runs, captures) = split(inputs)
+        return HTMLReport.render(runs: runs, connections: captures, title: title)
+    }
+
+    /// A run's JSON (as `run --format json`), or for captures `{"captures":[{"file","connections":[...]}]}`;
+    /// with both, one object holding `runs` and `captures`.
+    public static func json(_ inputs: [ReportInput]) -> String {
+        let (runs, captures) = split(inputs)
+        if captures.isEmpty { return RunJSON.render(runs) }
+        var sink = ByteSink()
+        sink.append("{")
+        if !runs.isEmpty {
+            sink.append("\"runs\":[")
+            for (i, r) in runs.enumerated() {
+                if i > 0 { sink.append(",") }
+                RunJSON.append(r, to: &sink)
+            }
+            sink.append("],")
+        }
+        sink.append("\"captures\":[")
+        for (i, c) in captures.enumerated() {
+            if i > 0 { sink.append(",") }
+            sink.append("{\"file\":"); sink.append(jsonString: c.file); sink.append(",\"connections\":[")
+            for (j, conn) in c.connections.enumerated() {
+                if j > 0 { sink.append(",") }
+                ConnectionJSON.append(conn, includeSegments: true, to: &sink)
+            }
+            sink.append("]}")
+        }
+        sink.append("]}\n")
+        return String(decoding: sink.bytes, as: UTF8.self)
+    }
+}
