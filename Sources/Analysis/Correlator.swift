@@ -107,15 +107,24 @@ public enum Correlator {
         if a.findings.contains(.zeroWindowProbe) {
             return result(.timer("zero-window-probe"), "zero-window probe: \(to) advertised no room, the persist timer fired")
         }
-        let selfAnswer = selfConnect && s.isSYNACK && earlier.contains { $0.segment.isBareSYN && $0.segment.nextSequence == s.acknowledgment }
-        if !selfAnswer && (a.findings.contains(.retransmission) || a.findings.contains(.outOfOrder) && s.isSYN) {
+        // A first SYN-ACK answers a SYN even when Wireshark's rules call it a
+        // retransmission (its sequence number was already used by this side's own SYN).
+        let firstSYNACK = s.isSYNACK && !earlier.contains { $0.segment.flow == s.flow && $0.segment.isSYNACK && $0.segment.sequence == s.sequence }
+            && earlier.contains { $0.segment.isBareSYN && $0.segment.nextSequence == s.acknowledgment }
+        if !firstSYNACK && (a.findings.contains(.retransmission) || a.findings.contains(.outOfOrder) && s.isSYN) {
             let what = s.isBareSYN ? "SYN" : s.isSYNACK ? "SYN-ACK" : s.isFIN ? "FIN" : "segment"
             return result(.timer("retransmission"), "\(what) retransmitted by \(from)'s kernel: no acknowledgment came before the retransmission timer fired")
         }
         if s.isBareSYN {
             if let c = lastCall(["connect"]) {
-                let text = selfConnect ? "SYN from connect(): \(from) connects to its own address and port"
+                var text = selfConnect ? "SYN from connect(): \(from) connects to its own address and port"
                     : "SYN from connect(): \(from) opens a connection to \(to)"
+                if connection?.handshake == .unanswered, let listener = owners.bound[s.flow.destination] ?? owners.wildcardOwner(s.flow.destination),
+                   owners.listening.contains(listener),
+                   let queue = calls.last(where: { $0.event.begin <= s.time })?.event.snapshot.first(where: { $0.socket == listener })?.receiveQueue,
+                   let backlog = owners.backlog[listener], queue > backlog {
+                    text += "; no answer: \(listener)'s accept queue is full (\(queue) > backlog \(backlog)), so its kernel drops the SYN"
+                }
                 return result(.syscall(event: c.index), text)
             }
             return result(.timer("unknown"), "SYN from \(from) with no connect() recorded")
@@ -136,17 +145,29 @@ public enum Correlator {
             return result(.timer("unknown"), "SYN-ACK from \(from) for a SYN that was not captured")
         }
         if s.isRST {
-            if let syn = lastFromPeer(where: { $0.isBareSYN && $0.nextSequence == s.acknowledgment }) {
-                let why = sender == nil ? "nothing listens on \(from)" : "\(from) is bound but not listening"
+            // A refusal answers a SYN of a connection that never got a SYN-ACK.
+            let answered = earlier.contains { $0.annotated.connection == a.connection && $0.segment.isSYNACK }
+            if !answered, let syn = lastFromPeer(where: { $0.isBareSYN && $0.nextSequence == s.acknowledgment }) {
+                let listensLater = sender.flatMap { owners.listenTime[$0] }.map { $0 > s.time } ?? false
+                let why = sender == nil ? "nothing listens on \(from)"
+                    : listensLater ? "\(from) does not listen yet" : "\(from) is bound but not listening"
                 return result(.reply(to: syn.index), "RST from the kernel: \(why), so the SYN is refused")
             }
-            if let c = lastCall(["close"]) {
-                let why = owners.lingerZero.contains(sender ?? "") ? "SO_LINGER {on, 0} makes close() abort the connection"
-                    : "close() with unread data in the receive buffer aborts the connection (RFC 9293 §3.10.4)"
+            // A close() in progress aborts: SO_LINGER 0, unread data, or a listener dropping unaccepted connections.
+            let closing = calls.last { $0.event.call == "close" && $0.event.begin <= s.time && s.time.nanoseconds <= $0.event.end.nanoseconds + 1_000_000 }
+            if let c = closing, c.event.socket == sender || owners.bound[s.flow.source] == c.event.socket {
+                let why: String
+                if owners.listening.contains(c.event.socket) && c.event.socket != sender {
+                    why = "closing the listener aborts the connection still waiting in its accept queue"
+                } else if owners.lingerZero.contains(c.event.socket) {
+                    why = "SO_LINGER {on, 0} makes close() abort the connection instead of closing it"
+                } else {
+                    why = "close() with unread data in the receive buffer aborts the connection (RFC 9293 §3.6.1, RFC 2525 §2.17)"
+                }
                 return result(.syscall(event: c.index), "RST from close(): \(why)")
             }
             if let peer = lastFromPeer(where: { _ in true }) {
-                return result(.reply(to: peer.index), "RST from \(from)'s kernel: the segment from \(to) reached a socket that no longer exists")
+                return result(.reply(to: peer.index), "RST from \(from)'s kernel: the segment from \(to) reached a socket its application has closed or that no longer exists (RFC 9293 §3.10.7)")
             }
             return result(.timer("unknown"), "RST from \(from)")
         }
@@ -234,8 +255,12 @@ public enum Correlator {
             // accept() returns once the handshake's last ACK put the connection in the accept queue.
             return segments.first { received($0, newName) && $0.segment.hasACK && !$0.segment.isSYN && $0.segment.time <= e.end }?.index
         case "recv":
-            return segments.last { received($0, e.socket) && ($0.segment.payloadLength > 0 || $0.segment.isFIN || $0.segment.isRST)
-                && $0.segment.time <= e.end }?.index
+            // The data it read, the FIN behind an end of file, or the RST behind ECONNRESET.
+            let before = segments.filter { received($0, e.socket) && $0.segment.time <= e.end }
+            if let n = e.result, n > 0 { return before.last { $0.segment.payloadLength > 0 }?.index }
+            if e.result == 0 { return before.last { $0.segment.isFIN }?.index }
+            if e.error == .connectionReset { return before.last { $0.segment.isRST }?.index }
+            return nil
         default:
             return nil
         }
@@ -250,7 +275,11 @@ struct SocketOwners {
     /// Local addresses of listening or bound sockets → name.
     var bound: [SocketAddress: String] = [:]
     var listening: Set<String> = []
+    /// When each listening socket called listen().
+    var listenTime: [String: Timestamp] = [:]
     var lingerZero: Set<String> = []
+    /// The backlog each listener asked for.
+    var backlog: [String: Int] = [:]
 
     init(events: [SyscallEvent]) {
         for e in events {
@@ -260,6 +289,10 @@ struct SocketOwners {
                 if snap.state == "LISTEN" { listening.insert(snap.socket) }
             }
             if e.call == "bind", e.error == nil, case .address(let a)? = e.argument("addr"), bound[a] == nil { bound[a] = e.socket }
+            if e.call == "listen", e.error == nil {
+                listenTime[e.socket] = listenTime[e.socket] ?? e.begin
+                if case .int(let n)? = e.argument("backlog") { backlog[e.socket] = n }
+            }
             if e.call == "setsockopt", e.argument("option")?.description == "SO_LINGER",
                e.argument("value")?.description == "{onoff=1, linger=0}" { lingerZero.insert(e.socket) }
         }
@@ -287,6 +320,8 @@ struct SocketOwners {
             tuples[s.flow] = call.socket
         }
     }
+
+    func wildcardOwner(_ a: SocketAddress) -> String? { wildcard(a) }
 
     private func wildcard(_ a: SocketAddress) -> String? {
         bound.first { $0.key.port == a.port && ($0.key.address == .v4(.any) || $0.key.address == .v6(.any)) }?.value

@@ -57,14 +57,24 @@ public enum ExpectationCheck {
                 let got = call?.event.snapshot.first { $0.socket == socket }?.state ?? "not in the table"
                 return .init(expectation: "after step \(step) the kernel shows \(socket) in \(state)", passed: got == state, observed: got)
             case .endpointStates(let originator, let wanted):
-                let seen = segments.map { (originator ? $0.annotated.states.originator : $0.annotated.states.responder).name }
-                var changes: [String] = []
-                for s in seen where changes.last != s { changes.append(s) }
-                var i = 0
-                for s in changes where i < wanted.count && s == wanted[i] { i += 1 }
+                // One connection must pass through the states in order.
                 let who = originator ? "originator" : "responder"
-                return .init(expectation: "\(who) passes \(wanted.joined(separator: " → "))", passed: i == wanted.count,
-                             observed: changes.joined(separator: " → "))
+                var observed: [String] = []
+                for id in Set(segments.map(\.annotated.connection)).sorted() {
+                    let seen = segments.filter { $0.annotated.connection == id }
+                        .map { (originator ? $0.annotated.states.originator : $0.annotated.states.responder).name }
+                    var changes: [String] = []
+                    for s in seen where changes.last != s { changes.append(s) }
+                    var i = 0
+                    for s in changes where i < wanted.count && s == wanted[i] { i += 1 }
+                    if i == wanted.count {
+                        return .init(expectation: "\(who) passes \(wanted.joined(separator: " → "))", passed: true,
+                                     observed: "connection \(id): " + changes.joined(separator: " → "))
+                    }
+                    observed.append("connection \(id): " + changes.joined(separator: " → "))
+                }
+                return .init(expectation: "\(who) passes \(wanted.joined(separator: " → "))", passed: false,
+                             observed: observed.joined(separator: "; "))
             }
         }
     }

@@ -147,6 +147,15 @@ public struct SyscallEvent: Hashable, Sendable, Codable {
         let args = arguments.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
         let outcome: String
         if let error { outcome = "-1 \(error.name) (\(error.message))" } else { outcome = String(result ?? 0) }
-        return "\(call)(\(args)) = \(outcome)"
+        var text = "\(call)(\(args)) = \(outcome)"
+        // What the call handed back besides its result (the accepted peer, SO_ERROR, revents, the bytes read).
+        let shown = outputs.filter { $0.name != "socket" }
+        if !shown.isEmpty {
+            text += " → " + shown.map { o in
+                let value = o.value.description
+                return o.name == "data" ? "\"" + String(value.prefix(24)) + (value.count > 24 ? "…" : "") + "\"" : "\(o.name)=\(value)"
+            }.joined(separator: ", ")
+        }
+        return text
     }
 }
