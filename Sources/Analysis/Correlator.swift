@@ -81,13 +81,17 @@ public enum Correlator {
     static func classify(_ a: AnnotatedSegment, index: Int, owners: SocketOwners, calls: [TimelineSyscall],
                          earlier: [TimelineSegment], connection: Connection?) -> TimelineSegment {
         let s = a.segment
-        let sender = owners.sender(of: s)
-        let from = owners.label(s.flow.source, flow: s.flow, reversed: false)
-        let to = owners.label(s.flow.destination, flow: s.flow, reversed: true)
-        let originator = connection.map { owners.label($0.originator, flow: DirectedFlow($0.originator, $0.responder), reversed: false) } ?? from
-        let responder = connection.map { owners.label($0.responder, flow: DirectedFlow($0.originator, $0.responder), reversed: true) } ?? to
+        // A 4-tuple can carry several connections over a run (TIME-WAIT reuse):
+        // its owner is the socket that held it by the end of this connection.
+        let until = connection?.end ?? s.time
+        let sender = owners.sender(of: s, until: until)
+        let receiver = owners.owner(s.flow.reversed, until: until)
+        let from = owners.label(s.flow.source, flow: s.flow, reversed: false, until: until)
+        let to = owners.label(s.flow.destination, flow: s.flow, reversed: true, until: until)
+        let originator = connection.map { owners.label($0.originator, flow: DirectedFlow($0.originator, $0.responder), reversed: false, until: until) } ?? from
+        let responder = connection.map { owners.label($0.responder, flow: DirectedFlow($0.originator, $0.responder), reversed: true, until: until) } ?? to
         func result(_ cause: SegmentCause, _ text: String) -> TimelineSegment {
-            TimelineSegment(index: index, annotated: a, sender: sender, cause: cause, explanation: text,
+            TimelineSegment(index: index, annotated: a, sender: sender, receiver: receiver, cause: cause, explanation: text,
                             originatorName: originator, responderName: responder)
         }
         /// The latest call of one of `names` on the sender's socket that began before the segment.
@@ -137,8 +141,11 @@ public enum Correlator {
                     text = "SYN-ACK: the socket received its own SYN while in SYN-SENT and answers it (simultaneous open with itself)"
                 } else if earlier.contains(where: { $0.segment.isBareSYN && $0.segment.flow == s.flow }) {
                     text = "SYN-ACK from \(from)'s kernel: its SYN crossed \(to)'s (simultaneous open), so it answers the peer's SYN"
+                } else if let listener = owners.bound[s.flow.source] ?? owners.wildcardOwner(s.flow.source), owners.listening.contains(listener) {
+                    let accepted = sender.map { $0 != listener ? ", for the connection accept() will return as \($0)" : "" } ?? ""
+                    text = "SYN-ACK from the kernel: \(listener) listens on \(ConnectionWording.address(s.flow.source)) and answers \(to)'s SYN\(accepted)"
                 } else {
-                    text = "SYN-ACK from the kernel of listening \(from): answers \(to)'s SYN"
+                    text = "SYN-ACK from \(from)'s kernel: answers \(to)'s SYN"
                 }
                 return result(.reply(to: syn.index), text)
             }
@@ -243,7 +250,7 @@ public enum Correlator {
 
     /// The segment that let a blocking call return.
     static func returnedAfter(_ e: SyscallEvent, segments: [TimelineSegment], owners: SocketOwners) -> Int? {
-        let received = { (seg: TimelineSegment, name: String) -> Bool in owners.receiver(of: seg.segment) == name }
+        let received = { (seg: TimelineSegment, name: String) -> Bool in seg.receiver == name }
         switch e.call {
         case "connect":
             guard e.error != .inProgress else { return nil }
@@ -251,9 +258,13 @@ public enum Correlator {
             return segments.last { $0.segment.time >= e.begin && $0.segment.time <= e.end && received($0, e.socket)
                 && ($0.segment.isSYNACK || $0.segment.isRST) }?.index
         case "accept":
-            guard e.error == nil, let newName = e.outputs.first(where: { $0.name == "socket" }).map({ $0.value.description }) else { return nil }
-            // accept() returns once the handshake's last ACK put the connection in the accept queue.
-            return segments.first { received($0, newName) && $0.segment.hasACK && !$0.segment.isSYN && $0.segment.time <= e.end }?.index
+            guard e.error == nil, case .address(let peer)? = e.outputs.first(where: { $0.name == "peer" })?.value else { return nil }
+            // accept() returns once the handshake's last ACK put the connection in
+            // the accept queue: the first ACK from the peer after the latest SYN-ACK to it.
+            let toPeer = segments.filter { $0.segment.flow.destination == peer && $0.segment.time <= e.end }
+            guard let synack = toPeer.last(where: { $0.segment.isSYNACK }) else { return nil }
+            return segments.first { $0.segment.flow == synack.segment.flow.reversed && $0.segment.hasACK && !$0.segment.isSYN
+                && $0.index > synack.index && $0.segment.time <= e.end }?.index
         case "recv":
             // The data it read, the FIN behind an end of file, or the RST behind ECONNRESET.
             let before = segments.filter { received($0, e.socket) && $0.segment.time <= e.end }
@@ -270,8 +281,9 @@ public enum Correlator {
 /// Which scenario socket owns which addresses, learnt from the calls'
 /// arguments, outputs and kernel snapshots.
 struct SocketOwners {
-    /// 4-tuples (local, remote) → socket name.
-    var tuples: [DirectedFlow: String] = [:]
+    /// 4-tuples (local, remote) → the sockets that held them, with the
+    /// time of the call after which each was first seen holding it.
+    var tuples: [DirectedFlow: [(name: String, since: Timestamp)]] = [:]
     /// Local addresses of listening or bound sockets → name.
     var bound: [SocketAddress: String] = [:]
     var listening: Set<String> = []
@@ -284,7 +296,7 @@ struct SocketOwners {
     init(events: [SyscallEvent]) {
         for e in events {
             for snap in e.snapshot {
-                if let l = snap.local, let r = snap.remote { tuples[DirectedFlow(l, r)] = snap.socket }
+                if let l = snap.local, let r = snap.remote { hold(DirectedFlow(l, r), snap.socket, since: e.begin) }
                 if let l = snap.local, snap.remote == nil, bound[l] == nil { bound[l] = snap.socket }
                 if snap.state == "LISTEN" { listening.insert(snap.socket) }
             }
@@ -300,24 +312,36 @@ struct SocketOwners {
 
     /// The socket that sent `s`: the one holding its 4-tuple; nil when the
     /// kernel answered for an address no socket holds.
-    func sender(of s: TCPSegment) -> String? {
-        if let n = tuples[s.flow] { return n }
+    mutating func hold(_ flow: DirectedFlow, _ name: String, since: Timestamp) {
+        if tuples[flow]?.contains(where: { $0.name == name }) == true { return }
+        tuples[flow, default: []].append((name, since))
+    }
+
+    /// The socket holding `flow` for a connection that ended at `until`: the
+    /// latest to take it by then (the earliest, for an accepted socket whose
+    /// handshake came before accept()).
+    func owner(_ flow: DirectedFlow, until: Timestamp) -> String? {
+        guard let list = tuples[flow], !list.isEmpty else { return nil }
+        return list.last { $0.since <= until }?.name ?? list.first?.name
+    }
+
+    func sender(of s: TCPSegment, until: Timestamp) -> String? {
+        if let n = owner(s.flow, until: until) { return n }
         if s.isRST || !s.isSYNACK { return bound[s.flow.source].flatMap { listening.contains($0) ? nil : $0 } }
         return bound[s.flow.source] ?? wildcard(s.flow.source)
     }
 
-    func receiver(of s: TCPSegment) -> String? { tuples[s.flow.reversed] }
 
     /// A socket whose connect() failed holds no 4-tuple afterwards, so the
     /// kernel's table never shows it. Its SYN is the bare SYN from an
     /// unowned address sent while that connect() ran (or after a
     /// nonblocking connect() returned EINPROGRESS).
     mutating func learnConnectTuples(events: [SyscallEvent], segments: [TCPSegment]) {
-        for s in segments where s.isBareSYN && tuples[s.flow] == nil {
+        for s in segments where s.isBareSYN && owner(s.flow, until: s.time) == nil {
             let candidates = events.filter { $0.call == "connect" && $0.argument("addr") == .address(s.flow.destination) && $0.begin <= s.time }
             guard let call = candidates.last(where: { $0.end >= s.time }) ?? candidates.last(where: { $0.error == .inProgress }) else { continue }
-            guard !tuples.values.contains(call.socket) || tuples.first(where: { $0.value == call.socket })?.key == s.flow else { continue }
-            tuples[s.flow] = call.socket
+            guard !tuples.contains(where: { $0.key != s.flow && $0.value.contains { $0.name == call.socket } }) else { continue }
+            hold(s.flow, call.socket, since: call.begin)
         }
     }
 
@@ -328,10 +352,17 @@ struct SocketOwners {
     }
 
     /// `client (127.0.0.1:40000)`, or the address alone when no socket owns it.
-    func label(_ address: SocketAddress, flow: DirectedFlow, reversed: Bool) -> String {
+    func label(_ address: SocketAddress, flow: DirectedFlow, reversed: Bool, until: Timestamp) -> String {
         let tuple = reversed ? flow.reversed : flow
-        let name = tuples[tuple] ?? bound[address]
+        let name = owner(tuple, until: until) ?? bound[address]
         let text = address.address.isIPv6 ? "[\(address.address)]:\(address.port)" : "\(address.address):\(address.port)"
         return name.map { "\($0) (\(text))" } ?? text
+    }
+}
+
+/// How the correlator writes an address in explanations.
+enum ConnectionWording {
+    static func address(_ a: SocketAddress) -> String {
+        a.address.isIPv6 ? "[\(a.address)]:\(a.port)" : "\(a.address):\(a.port)"
     }
 }

@@ -27,6 +27,8 @@ public struct TimelineSegment: Hashable, Sendable {
     public var annotated: AnnotatedSegment
     /// The scenario socket that sent it; nil when the kernel answered for a port with no socket.
     public var sender: String?
+    /// The scenario socket it was sent to, when one holds its destination.
+    public var receiver: String?
     public var cause: SegmentCause
     /// One line a learner understands.
     public var explanation: String

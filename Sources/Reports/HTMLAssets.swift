@@ -54,10 +54,12 @@ enum HTMLAssets {
     table.conns td.num { text-align: right; font-variant-numeric: tabular-nums; }
     table.conns tr.bad td { background: #fdedec; }
     .findings, td.findings { color: var(--red); }
+    table.conns td.findings { white-space: normal; min-width: 14em; }
     .hs-refused, .hs-unanswered, .td-reset-by-originator, .td-reset-by-responder, .td-abort-after-fin { color: var(--red); font-weight: 600; }
     .diagram { border: 1px solid var(--line); border-radius: 6px; background: #fff; margin: 4px 0 8px; }
     details.conn { margin: 6px 0; border: 1px solid var(--line); border-radius: 6px; padding: 4px 10px; }
-    details.conn > summary { cursor: pointer; padding: 2px 0; }
+    details.conn > summary, details.more > summary { cursor: pointer; padding: 2px 0; }
+    details.more { margin: 4px 0 8px; }
     details.conn.bad > summary { color: var(--red); }
     .legend { font-size: 12.5px; color: var(--muted); margin: 8px 0 4px; display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: center; }
     .legend b { color: var(--ink); }
@@ -92,6 +94,11 @@ enum HTMLAssets {
     .seqdiag .lanehead.phantom rect { fill: #fff; stroke: #7f8c8d; stroke-dasharray: 4 3; }
     .seqdiag .lanehead.phantom text { fill: #566573; }
     .seqdiag .lanehead.phantom .addr { font-style: italic; }
+    .seqdiag .lanehead.phantom .name { font-family: var(--mono); font-size: 11px; }
+    .seqdiag .lanehead.compact rect { fill: #5d6d7e; }
+    .seqdiag .lanehead.compact.phantom rect { fill: #fff; }
+    .seqdiag .lanehead .cname { font-weight: bold; font-size: 11px; }
+    .seqdiag .state.cont { opacity: 0.8; }
     .seqdiag .band { opacity: 0.3; }
     .seqdiag .halo { fill: #fff; opacity: 0.88; }
     .seqdiag .state text { font-size: 10px; font-weight: bold; }
@@ -139,7 +146,8 @@ enum HTMLAssets {
       .panel { display: none !important; }
       .tablewrap, .diagram { overflow: visible; }
       .diagram { border: 0; }
-      .seqdiag { max-width: 100%; height: auto; }
+      .seqdiag { max-width: 100%; height: auto; break-inside: avoid; }
+      .diagram { break-before: avoid; }
       section.run, section.capture { break-before: page; border-top: 0; margin-top: 0; }
       h2, h3 { break-after: avoid; }
       tr, li, summary { break-inside: avoid; }
@@ -226,6 +234,10 @@ enum HTMLAssets {
         document.title = 'ok:segs=' + segs.length + ';calls=' + document.querySelectorAll('.call').length +
           ';svgs=' + document.querySelectorAll('svg').length + ';panel=' + rows + ';resources=' + resources +
           ';height=' + document.documentElement.scrollHeight;
+        var note = document.createElement('p');
+        note.id = 'synscope-selftest';
+        note.textContent = document.title;
+        document.body.insertBefore(note, document.body.firstChild);
       }
     })();
 

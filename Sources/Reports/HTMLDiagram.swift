@@ -60,33 +60,46 @@ struct HTMLDiagram {
     // MARK: Layout
 
     static let gutter = 64.0
-    static let laneSpacing = 220.0
+    /// Lanes closer together when there are many, so that the notes still fit
+    /// the target width (down to a spacing that keeps labels apart).
+    var laneSpacing: Double {
+        let fit = (Self.targetWidth - Self.gutter - Self.minNoteWidth - 36) / Double(max(lanes.count, 1))
+        return max(136, min(220, fit.rounded(.down)))
+    }
+    /// The width a diagram aims at (a 1280-pixel window, an A4 landscape page)
+    /// before it scrolls sideways; the notes column takes what the lanes leave.
+    static let targetWidth = 1228.0
     static let headerHeight = 56.0
     /// Average advance of the 11px monospace font, and of the 12px notes font.
     static let monoAdvance = 6.7
     static let noteAdvance = 6.6
-    static let noteWidth = 440.0
+    static let minNoteWidth = 280.0
+    static let maxNoteWidth = 520.0
 
-    func laneX(_ i: Int) -> Double { Self.gutter + Self.laneSpacing / 2 + Double(i) * Self.laneSpacing }
+    func laneX(_ i: Int) -> Double { Self.gutter + laneSpacing / 2 + Double(i) * laneSpacing }
 
     /// Width of `text` in the monospace label font.
     static func monoWidth(_ text: String) -> Double { Double(text.count) * monoAdvance }
 
     /// Where the text of a call starts and whether it is anchored at its end
     /// (on the last lane of several, the text runs left of the lane).
+    /// Text runs right of its lane unless it would pass the last lane while
+    /// there is room on the left.
     func callPlacement(lane: Int, text: String) -> (x: Double, anchorEnd: Bool, right: Double) {
         let x = laneX(lane)
-        if lanes.count > 1 && lane == lanes.count - 1 {
+        let w = Self.monoWidth(text)
+        let edge = laneX(max(lanes.count - 1, 0)) + laneSpacing / 2 + 20
+        if lanes.count > 1 && x + 10 + w > edge && (x - 10 - w >= Self.gutter - 4 || lane == lanes.count - 1) {
             return (x - 10, true, x + 10)
         }
-        return (x + 10, false, x + 10 + Self.monoWidth(text))
+        return (x + 10, false, x + 10 + w)
     }
 
-    func arrowLabel(_ a: Arrow) -> String { a.flags + " " + a.label }
+    func arrowLabel(_ a: Arrow) -> String { a.label.isEmpty ? a.flags : a.flags + " " + a.label }
 
     /// The right edge of everything but the notes.
     func contentRight() -> Double {
-        var right = laneX(max(lanes.count - 1, 0)) + Self.laneSpacing / 2
+        var right = laneX(max(lanes.count - 1, 0)) + laneSpacing / 2
         for row in rows {
             switch row.item {
             case .call(let lane, let index, let text, _):
@@ -96,10 +109,11 @@ struct HTMLDiagram {
                 if !a.findings.isEmpty {
                     right = max(right, laneX(a.from) + 48 + Self.monoWidth("⚠ " + a.findings.joined(separator: ", ")))
                 }
+            case .arrow(let a):
+                let mid = (laneX(a.from) + laneX(a.to)) / 2
+                right = max(right, mid + (Self.monoWidth("#\(a.index) " + arrowLabel(a)) + 8) / 2)
             case .gap(let text):
                 right = max(right, Self.gutter + Self.monoWidth(text) + 20)
-            default:
-                break
             }
         }
         return right
@@ -141,16 +155,27 @@ struct HTMLDiagram {
         }
     }
 
-    /// The diagram as one `<svg>` element.
-    func svg() -> String {
+    /// A diagram taller than this is cut into several SVGs, each starting
+    /// with the lane names again: no SVG grows without bound, and each part
+    /// fits a printed page.
+    static let partHeight = 620.0
+    static let compactHeaderHeight = 30.0
+
+    /// The diagram as `<svg>` elements, one per part, stacked.
+    func svg() -> String { parts().joined(separator: "\n") }
+
+    func parts() -> [String] {
         let laneCount = max(lanes.count, 1)
         let notesX = contentRight() + 24
-        let noteChars = Int(Self.noteWidth / Self.noteAdvance)
-        let width = notesX + Self.noteWidth + 12
+        let noteWidth = min(Self.maxNoteWidth, max(Self.minNoteWidth, Self.targetWidth - notesX - 12))
+        let noteChars = Int(noteWidth / Self.noteAdvance)
+        let width = notesX + noteWidth + 12
 
+        var parts: [String] = []
         var body = ""     // rows
         var bands = ""    // state bands, drawn below the rows
         var pills = ""    // state labels, drawn above the bands
+        var first = true
         var y = Self.headerHeight + 8
         var current = [String?](repeating: nil, count: laneCount)
         var bandStart = [Double](repeating: 0, count: laneCount)
@@ -160,8 +185,54 @@ struct HTMLDiagram {
             let c = Self.stateColor(state)
             bands += "<rect class=\"band\" x=\"\(fmt(laneX(lane) - 5))\" y=\"\(fmt(bandStart[lane]))\" width=\"10\" height=\"\(fmt(end - bandStart[lane]))\" fill=\"\(c.stroke)\"><title>\(HTMLText.escape(lanes[lane].name)) \(HTMLText.escape(state))</title></rect>\n"
         }
+        func pill(_ lane: Int, _ state: String, at py: Double, continued: Bool) {
+            let c = Self.stateColor(state)
+            let w = Self.monoWidth(state) * 0.92 + 12
+            pills += "<g class=\"state\(continued ? " cont" : "")\"><rect x=\"\(fmt(laneX(lane) - w / 2))\" y=\"\(fmt(py))\" width=\"\(fmt(w))\" height=\"16\" rx=\"8\" fill=\"\(c.fill)\" stroke=\"\(c.stroke)\"/>"
+            pills += "<text x=\"\(fmt(laneX(lane)))\" y=\"\(fmt(py + 12))\" text-anchor=\"middle\" fill=\"\(c.stroke)\">\(HTMLText.escape(state))</text></g>\n"
+        }
+        /// Closes the current part: its lanes, bands and rows in one `<svg>`.
+        func finishPart(last: Bool) {
+            let bottom = y + 8
+            for lane in 0..<laneCount { closeBand(lane, at: bottom + (last ? 0 : 4)) }
+            let headerHeight = first ? Self.headerHeight : Self.compactHeaderHeight
+            var frame = ""
+            for (i, lane) in lanes.enumerated() {
+                let x = laneX(i)
+                frame += "<line class=\"lane\(lane.phantom ? " phantom" : "")\" x1=\"\(fmt(x))\" y1=\"\(fmt(headerHeight - 4))\" x2=\"\(fmt(x))\" y2=\"\(fmt(bottom + (last ? 0 : 4)))\"/>\n"
+                frame += first ? laneHeader(lane, x: x, y: 6) : compactLaneHeader(lane, x: x, y: 4)
+            }
+            if first {
+                frame += "<text class=\"ms head\" x=\"\(fmt(Self.gutter - 8))\" y=\"\(fmt(Self.headerHeight - 12))\" text-anchor=\"end\">ms</text>"
+                frame += "<text class=\"aside head\" x=\"\(fmt(notesX))\" y=\"\(fmt(Self.headerHeight - 12))\">explanation</text>\n"
+            }
+            let height = bottom + (last ? 4 : 4)
+            let part = parts.count + 1
+            var s = "<svg class=\"seqdiag\(first ? "" : " cont")\(last ? " last" : "")\" id=\"\(HTMLText.escape(id))\(part == 1 ? "" : "-part\(part)")\" role=\"img\" "
+            s += "width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\">\n"
+            s += frame + bands + body + pills + "</svg>"
+            parts.append(s)
+            body = ""; bands = ""; pills = ""
+            first = false
+        }
+        /// Starts the next part: lane names again, and the states that go on.
+        func startPart() {
+            y = Self.compactHeaderHeight
+            var any = false
+            for lane in 0..<laneCount {
+                guard let state = current[lane], state != "UNKNOWN", state != "CLOSED" else { continue }
+                pill(lane, state, at: y, continued: true)
+                any = true
+            }
+            for lane in 0..<laneCount { bandStart[lane] = Self.compactHeaderHeight - 4 }
+            y += any ? 20 : 4
+        }
 
-        for row in rows {
+        for (rowNumber, row) in rows.enumerated() {
+            if rowNumber > 0 && y > Self.partHeight && rows.count - rowNumber > 3 {
+                finishPart(last: false)
+                startPart()
+            }
             let top = y
             var height: Double
             let noteLines = Self.wrap(row.note, width: noteChars)
@@ -184,9 +255,9 @@ struct HTMLDiagram {
                 body += " tabindex=\"0\"><title>\(HTMLText.escape(row.title))</title>"
                 let label = "#\(a.index) " + arrowLabel(a)
                 let findings = a.findings.isEmpty ? "" : "⚠ " + a.findings.joined(separator: ", ")
+                height = findings.isEmpty ? 34 : 46
                 if a.from == a.to {
                     // A segment a socket sends to itself: a loop right of its lane.
-                    height = findings.isEmpty ? 34 : 46
                     let x = laneX(a.from)
                     let y1 = top + 10, y2 = top + 26
                     body += "<path class=\"hit\" d=\"M\(fmt(x)) \(fmt(y1)) h40 v16 h-40\"/>"
@@ -198,7 +269,6 @@ struct HTMLDiagram {
                         body += "<text class=\"finding\" x=\"\(fmt(x + 48))\" y=\"\(fmt(top + 40))\">\(HTMLText.escape(findings))</text>"
                     }
                 } else {
-                    height = findings.isEmpty ? 34 : 46
                     let x1 = laneX(a.from), x2 = laneX(a.to)
                     let dir = x2 > x1 ? 1.0 : -1.0
                     let ly = top + 24
@@ -219,7 +289,7 @@ struct HTMLDiagram {
                 body += "</g>\n"
             case .gap(let text):
                 height = 36
-                body += "<g class=\"gap\"><rect x=\"\(fmt(Self.gutter - 8))\" y=\"\(fmt(top + 6))\" width=\"\(fmt(notesX + Self.noteWidth - Self.gutter))\" height=\"24\" rx=\"4\"/>"
+                body += "<g class=\"gap\"><rect x=\"\(fmt(Self.gutter - 8))\" y=\"\(fmt(top + 6))\" width=\"\(fmt(notesX + noteWidth - Self.gutter))\" height=\"24\" rx=\"4\"/>"
                 body += "<text x=\"\(fmt(Self.gutter))\" y=\"\(fmt(top + 22))\">\(HTMLText.escape(text))</text></g>\n"
             }
             // Time and notes.
@@ -235,7 +305,7 @@ struct HTMLDiagram {
                 body += "<text class=\"aside\" x=\"\(fmt(notesX))\" y=\"\(fmt(ny))\">\(HTMLText.escape(line))</text>"
                 ny += 14
             }
-            if !noteLines.isEmpty || !asideLines.isEmpty { body += "\n" }
+            if !noteLines.isEmpty || !asideLines.isEmpty || !row.time.isEmpty { body += "\n" }
             height = max(height, ny - top - 4)
             y += height
 
@@ -249,43 +319,30 @@ struct HTMLDiagram {
                 bandStart[lane] = y + 2
                 if let state = new, state != "UNKNOWN" {
                     changed = true
-                    let c = Self.stateColor(state)
-                    let w = Self.monoWidth(state) * 0.92 + 12
-                    pills += "<g class=\"state\"><rect x=\"\(fmt(laneX(lane) - w / 2))\" y=\"\(fmt(y + 2))\" width=\"\(fmt(w))\" height=\"16\" rx=\"8\" fill=\"\(c.fill)\" stroke=\"\(c.stroke)\"/>"
-                    pills += "<text x=\"\(fmt(laneX(lane)))\" y=\"\(fmt(y + 14))\" text-anchor=\"middle\" fill=\"\(c.stroke)\">\(HTMLText.escape(state))</text></g>\n"
+                    pill(lane, state, at: y + 2, continued: false)
                 }
             }
             if changed { y += 22 }
         }
-        let bottom = y + 8
-        for lane in 0..<laneCount { closeBand(lane, at: bottom) }
-
-        // Lanes: a header box on top (repeated at the bottom of a tall diagram) and a line down.
-        var frame = ""
-        let repeatHeader = rows.count > 30
-        let height = bottom + (repeatHeader ? Self.headerHeight : 0) + 4
-        for (i, lane) in lanes.enumerated() {
-            let x = laneX(i)
-            frame += "<line class=\"lane\(lane.phantom ? " phantom" : "")\" x1=\"\(fmt(x))\" y1=\"\(fmt(Self.headerHeight - 4))\" x2=\"\(fmt(x))\" y2=\"\(fmt(bottom))\"/>\n"
-            frame += laneHeader(lane, x: x, y: 6)
-            if repeatHeader { frame += laneHeader(lane, x: x, y: bottom + 2) }
-        }
-        frame += "<text class=\"ms head\" x=\"\(fmt(Self.gutter - 8))\" y=\"\(fmt(Self.headerHeight - 12))\" text-anchor=\"end\">ms</text>"
-        frame += "<text class=\"aside head\" x=\"\(fmt(notesX))\" y=\"\(fmt(Self.headerHeight - 12))\">explanation</text>\n"
-
-        var s = "<svg class=\"seqdiag\" id=\"\(HTMLText.escape(id))\" role=\"img\" "
-        s += "width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\">\n"
-        s += frame + bands + body + pills
-        s += "</svg>"
-        return s
+        finishPart(last: true)
+        return parts
     }
 
     func laneHeader(_ lane: Lane, x: Double, y: Double) -> String {
-        let w = Self.laneSpacing - 24
+        let w = laneSpacing - 24
         var s = "<g class=\"lanehead\(lane.phantom ? " phantom" : "")\"><title>\(HTMLText.escape(lane.name + (lane.detail.isEmpty ? "" : " " + lane.detail)))</title>"
         s += "<rect x=\"\(fmt(x - w / 2))\" y=\"\(fmt(y))\" width=\"\(fmt(w))\" height=\"40\" rx=\"6\"/>"
-        s += "<text class=\"name\" x=\"\(fmt(x))\" y=\"\(fmt(y + 17))\" text-anchor=\"middle\">\(HTMLText.escape(HTMLText.clip(lane.name, 26)))</text>"
-        s += "<text class=\"addr\" x=\"\(fmt(x))\" y=\"\(fmt(y + 32))\" text-anchor=\"middle\">\(HTMLText.escape(HTMLText.clip(lane.detail, 30)))</text></g>\n"
+        s += "<text class=\"name\" x=\"\(fmt(x))\" y=\"\(fmt(y + 17))\" text-anchor=\"middle\">\(HTMLText.escape(HTMLText.clip(lane.name, Int((w - 8) / (lane.phantom ? Self.monoAdvance : 8)))))</text>"
+        s += "<text class=\"addr\" x=\"\(fmt(x))\" y=\"\(fmt(y + 32))\" text-anchor=\"middle\">\(HTMLText.escape(HTMLText.clip(lane.detail, Int((w - 8) / Self.monoAdvance))))</text></g>\n"
+        return s
+    }
+
+    /// The lane's name only, at the top of a continued part.
+    func compactLaneHeader(_ lane: Lane, x: Double, y: Double) -> String {
+        let w = laneSpacing - 60
+        var s = "<g class=\"lanehead compact\(lane.phantom ? " phantom" : "")\"><title>\(HTMLText.escape(lane.name + (lane.detail.isEmpty ? "" : " " + lane.detail)))</title>"
+        s += "<rect x=\"\(fmt(x - w / 2))\" y=\"\(fmt(y))\" width=\"\(fmt(w))\" height=\"20\" rx=\"5\"/>"
+        s += "<text class=\"cname\" x=\"\(fmt(x))\" y=\"\(fmt(y + 14))\" text-anchor=\"middle\">\(HTMLText.escape(HTMLText.clip(lane.name, Int((w - 8) / 7))))</text></g>\n"
         return s
     }
 

@@ -71,7 +71,6 @@ enum HTMLDiagramBuilder {
 
         // Endpoints without a socket get a lane right of the first socket that talks to them.
         var keys: [LaneKey] = t.sockets.map { .socket($0) }
-        func have(_ k: LaneKey) -> Bool { keys.contains(k) }
         func key(_ a: SocketAddress) -> LaneKey { r.address[a].map { .socket($0) } ?? .endpoint(a) }
         func add(_ k: LaneKey, near peer: LaneKey?) {
             guard !keys.contains(k) else { return }
@@ -88,7 +87,7 @@ enum HTMLDiagramBuilder {
                 add(src, near: dst)
                 add(dst, near: src)
             case .datagram(let d):
-                let ends = datagramEnds(d, r, keys: nil)
+                let ends = datagramEnds(d, r)
                 add(ends.from, near: ends.to)
                 add(ends.to, near: ends.from)
             case .syscall:
@@ -105,7 +104,7 @@ enum HTMLDiagramBuilder {
     /// The lanes a datagram is drawn between. An ICMP error the kernel sent
     /// comes from the address the quoted datagram went to: its own lane when
     /// no socket has that address, otherwise a lane for the kernel.
-    static func datagramEnds(_ d: TimelineDatagram, _ r: RunLanes, keys: [LaneKey]?) -> (from: LaneKey, to: LaneKey) {
+    static func datagramEnds(_ d: TimelineDatagram, _ r: RunLanes) -> (from: LaneKey, to: LaneKey) {
         func key(_ a: SocketAddress) -> LaneKey { r.address[a].map { .socket($0) } ?? .endpoint(a) }
         if d.proto == "udp" {
             return (d.sender.map { .socket($0) } ?? key(d.source), key(d.destination))
@@ -148,13 +147,37 @@ enum HTMLDiagramBuilder {
             }
         }
 
-        // Lanes that are endpoints on the wire take their states from the
-        // segments; the others (a listener) from the kernel's snapshots.
-        var wireLanes = Set<Int>()
+        // The lane of each end of a connection: the socket that sent from it
+        // on this flow (two accepted sockets share the listener's address),
+        // else whoever has the address.
+        var senderLane: [DirectedFlow: Int] = [:]
         for s in t.segments {
-            if let l = lanes.lane(s.segment.flow.source) { wireLanes.insert(l) }
-            if let n = s.sender, let l = lanes.index[.socket(n)] { wireLanes.insert(l) }
-            if let l = lanes.lane(s.segment.flow.destination) { wireLanes.insert(l) }
+            if let n = s.sender, let l = lanes.index[.socket(n)], senderLane[s.segment.flow] == nil { senderLane[s.segment.flow] = l }
+        }
+        // A SYN nobody answered went to the listener, if one has the address.
+        var listener: [SocketAddress: Int] = [:]
+        for c in t.syscalls {
+            for snap in c.event.snapshot where snap.state == "LISTEN" {
+                if let a = snap.local, let l = lanes.index[.socket(snap.socket)], listener[a] == nil { listener[a] = l }
+            }
+        }
+        func laneOf(_ a: SocketAddress, on flow: DirectedFlow) -> Int? {
+            let directed = flow.source == a ? flow : flow.reversed
+            return senderLane[directed] ?? listener[a] ?? lanes.lane(a)
+        }
+        // Lanes take their states from the kernel's snapshots before and
+        // after they are an endpoint on the wire, and from the segments while
+        // they are (the wire tells a closing socket's states after close()
+        // returned, when the kernel already calls it CLOSED).
+        var wireFrom: [Int: Int] = [:], wireTo: [Int: Int] = [:]
+        for (p, e) in t.entries.enumerated() {
+            guard case .segment(let s) = e else { continue }
+            let f = s.segment.flow
+            for a in [f.source, f.destination] {
+                guard let l = laneOf(a, on: f) else { continue }
+                if wireFrom[l] == nil { wireFrom[l] = p }
+                wireTo[l] = p
+            }
         }
         // A snapshot is true when its call returned: apply it after the last entry before that.
         var snapshotsAfter: [Int: [SocketSnapshot]] = [:]
@@ -208,15 +231,16 @@ enum HTMLDiagramBuilder {
                 if !drawn { skipped.calls += 1 }
             case .segment(let s):
                 let seg = s.segment
-                let from = s.sender.flatMap { lanes.index[.socket($0)] } ?? lanes.lane(seg.flow.source) ?? 0
-                let to = seg.flow.source == seg.flow.destination ? from : (lanes.lane(seg.flow.destination) ?? from)
+                let from = s.sender.flatMap { lanes.index[.socket($0)] } ?? laneOf(seg.flow.source, on: seg.flow) ?? 0
+                let to = seg.flow.source == seg.flow.destination ? from : (laneOf(seg.flow.destination, on: seg.flow) ?? from)
                 // States after the segment, on the wire.
                 let originator = s.annotated.direction == .originator ? seg.flow.source : seg.flow.destination
                 let responder = s.annotated.direction == .originator ? seg.flow.destination : seg.flow.source
-                if let l = lanes.lane(responder) { states[l] = s.annotated.states.responder.name }
-                if let l = lanes.lane(originator) { states[l] = s.annotated.states.originator.name }
-                let fromName = s.sender ?? lanes.name(seg.flow.source)
-                let toName = lanes.name(seg.flow.destination)
+                // UNKNOWN says nothing new: keep what the lane showed.
+                if let l = laneOf(responder, on: seg.flow), s.annotated.states.responder != .unknown { states[l] = s.annotated.states.responder.name }
+                if let l = laneOf(originator, on: seg.flow), s.annotated.states.originator != .unknown { states[l] = s.annotated.states.originator.name }
+                let fromName = laneList[from].name
+                let toName = laneList[to].name
                 let title = segmentTitle(heading: "#\(s.index) [\(seg.flags.tcpdumpNotation)] \(fromName) → \(toName)", a: s.annotated,
                                          time: "+\(ms(seg.time)) ms", cause: cause(s.cause), explanation: s.explanation,
                                          states: "\(s.originatorName) \(s.annotated.states.originator.name), \(s.responderName) \(s.annotated.states.responder.name)")
@@ -228,9 +252,9 @@ enum HTMLDiagramBuilder {
                     skipped.last = s.index
                 }
             case .datagram(let d):
-                let ends = datagramEnds(d, lanes, keys: lanes.keys)
+                let ends = datagramEnds(d, lanes)
                 let from = lanes.index[ends.from] ?? 0, to = lanes.index[ends.to] ?? 0
-                let label = d.proto == "udp" ? "len \(d.payloadLength)" : (d.icmpType.map { t in "type \(t) code \(d.icmpCode ?? 0)" } ?? "")
+                let label = d.proto == "udp" ? "len \(d.payloadLength)" : ""
                 let isError = d.proto != "udp"
                 var title = ["#\(d.index) \(d.token) \(HTMLReport.endpoint(d.source)) → \(HTMLReport.endpoint(d.destination))",
                              "time: +\(ms(d.time)) ms (frame \(d.frame))",
@@ -249,7 +273,7 @@ enum HTMLDiagramBuilder {
             }
             // Kernel snapshots that hold from here on, for lanes not seen on the wire.
             for snap in snapshotsAfter[p] ?? [] {
-                guard let l = lanes.index[.socket(snap.socket)], !wireLanes.contains(l) else { continue }
+                guard let l = lanes.index[.socket(snap.socket)], p < wireFrom[l] ?? Int.max || p > wireTo[l] ?? Int.max else { continue }
                 if snap.state == "CLOSED" && states[l] == nil { continue }
                 states[l] = snap.state
             }
@@ -377,13 +401,14 @@ enum HTMLDiagramBuilder {
             let toLane = selfConnect ? 0 : 1 - fromLane
             let t = "+" + Timestamp.milliseconds(seg.time.nanoseconds - c.start.nanoseconds) + " ms"
             let dir = a.direction == .originator ? "originator → responder" : "responder → originator"
-            let title = segmentTitle(heading: "segment \(i + 1) of \(n): [\(seg.flags.tcpdumpNotation)] \(dir)", a: a, time: t, cause: nil, explanation: nil,
+            let title = segmentTitle(heading: "frame \(seg.frame) (segment \(i + 1) of \(n)): [\(seg.flags.tcpdumpNotation)] \(dir)", a: a, time: t,
+                                     cause: nil, explanation: nil,
                                      states: "originator \(a.states.originator.name), responder \(a.states.responder.name)")
-            var note = "frame \(seg.frame), win \(seg.window)"
+            var note = "win \(seg.window)"
             let opts = options(seg.options)
             if opts != "none" { note += ", " + opts }
             rows.append(HTMLDiagram.Row(time: Timestamp.milliseconds(seg.time.nanoseconds - c.start.nanoseconds),
-                                        item: .arrow(arrow(a, index: i, from: fromLane, to: toLane)), note: note, aside: "",
+                                        item: .arrow(arrow(a, index: seg.frame, from: fromLane, to: toLane)), note: note, aside: "",
                                         title: title, states: selfConnect ? [a.states.originator.name] : [a.states.originator.name, a.states.responder.name]))
         }
         return HTMLDiagram(id: id, lanes: lanes, rows: rows)

@@ -14,6 +14,8 @@ public enum HTMLReport {
     public static let openConnections = 20
     /// Connections of a capture that get a diagram; the rest are in the table only.
     public static let diagramsPerCapture = 1000
+    /// Rows of a capture's connection table shown at once; the rest are collapsed.
+    public static let tableRows = 1000
 
     public static func render(runs: [RunRecord], connections: [(file: String, connections: [Connection])], title: String) -> String {
         var s = ""
@@ -81,6 +83,7 @@ public enum HTMLReport {
         var meta = [r.metadata.ipv6 ? "IPv6 (::1)" : "IPv4 (127.0.0.1)", "kernel " + r.metadata.kernel,
                     plural(t.sockets.count, "socket"), plural(t.syscalls.count, "call"), plural(t.segments.count, "segment")]
         if !t.datagrams.isEmpty { meta.append(plural(t.datagrams.count, "datagram")) }
+        meta.append("#N numbers calls and packets in time order")
         s += "<p class=\"meta\">\(HTMLText.escape(meta.joined(separator: " · ")))</p>\n"
         if !r.metadata.summary.isEmpty { s += "<p class=\"summary\">\(HTMLText.escape(r.metadata.summary))</p>\n" }
         if r.metadata.captureDropped > 0 {
@@ -117,15 +120,19 @@ public enum HTMLReport {
     static func capture(file: String, connections: [Connection], id: String) -> String {
         var s = "<section class=\"capture\" id=\"\(id)\">\n<h2>capture <code>\(HTMLText.escape(file))</code></h2>\n"
         let segments = connections.reduce(0) { $0 + $1.originatorStats.segments + $1.responderStats.segments }
-        s += "<p class=\"meta\">\(plural(connections.count, "TCP connection")) · \(plural(segments, "segment"))</p>\n"
+        s += "<p class=\"meta\">\(plural(connections.count, "TCP connection")) · \(plural(segments, "segment")) · arrows numbered by frame</p>\n"
         if connections.isEmpty {
             s += "<p class=\"meta\">No TCP connections in this capture.</p>\n</section>\n"
             return s
         }
-        s += connectionTable(connections, name: { _ in nil }, link: { c in
-            guard let i = connections.firstIndex(where: { $0.id == c.id }), i < diagramsPerCapture else { return nil }
-            return "\(id)-c\(c.id)"
-        })
+        let drawn = Set(connections.prefix(diagramsPerCapture).map(\.id))
+        let link = { (c: Connection) in drawn.contains(c.id) ? "\(id)-c\(c.id)" : nil }
+        s += connectionTable(Array(connections.prefix(tableRows)), name: { _ in nil }, link: link)
+        if connections.count > tableRows {
+            s += "<details class=\"more\"><summary>\(connections.count - tableRows) more connections</summary>\n"
+            s += connectionTable(Array(connections.dropFirst(tableRows)), name: { _ in nil }, link: link)
+            s += "</details>\n"
+        }
         s += "<h3>Connections</h3>\n"
         if connections.count > openConnections {
             s += "<p class=\"meta\">The first \(openConnections) connections are open; click a connection to open it.</p>\n"

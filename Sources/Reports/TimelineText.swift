@@ -89,7 +89,7 @@ public enum TimelineText {
     }
 
     static func kernelStates(_ e: SyscallEvent) -> String? {
-        let interesting = e.snapshot.filter { $0.state != "CLOSED" || e.call == "close" }
+        let interesting = e.snapshot.filter { $0.state != "CLOSED" || (e.call == "close" && $0.socket == e.socket) }
         guard !interesting.isEmpty else { return nil }
         return interesting.map { s in
             var text = "\(s.socket) \(s.state)"

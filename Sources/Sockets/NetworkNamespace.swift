@@ -87,6 +87,6 @@ public enum NetworkNamespace {
         guard fgets(&buffer, Int32(buffer.count), f) != nil else { return nil }
         var s = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         while s.last == "\n" { s.removeLast() }
-        return s
+        return String(s.map { $0 == "\t" ? " " : $0 })
     }
 }

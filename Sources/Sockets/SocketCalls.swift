@@ -354,8 +354,11 @@ public final class SocketCalls {
         for s in sockets {
             var row: TCPTableRow?
             if s.open { row = rows.first { $0.inode == s.inode && $0.inode != 0 } }
-            if row == nil, let t = tuples[s.name] {
-                row = rows.first { $0.local == t.local && $0.remote == t.remote && $0.inode == 0 }
+            if row == nil, !s.open, let t = tuples[s.name] {
+                // After close() the connection lives on without a descriptor in these
+                // states only; an ESTABLISHED row with inode 0 is a new, unaccepted one.
+                let orphaned: Set<String> = ["FIN-WAIT-1", "FIN-WAIT-2", "CLOSING", "LAST-ACK", "TIME-WAIT"]
+                row = rows.first { $0.local == t.local && $0.remote == t.remote && $0.inode == 0 && orphaned.contains($0.state) }
             }
             if let row {
                 if row.remote.port != 0 { tuples[s.name] = (row.local, row.remote) }
