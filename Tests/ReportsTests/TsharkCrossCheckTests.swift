@@ -139,6 +139,7 @@ struct TsharkCrossCheckTests {
         }
         #expect(ours.count == theirs.values.filter { Self.first($0, "ip.src") ?? Self.first($0, "ipv6.src") != nil }.count,
                 "\(name): synscope and tshark see different numbers of IP packets")
-        #expect(compared > 0, "\(name): no packet was compared")
+        // Every capture but a run that sent nothing (bind-conflict) has packets to compare.
+        #expect(compared > 0 || theirs.isEmpty, "\(name): no packet was compared")
     }
 }
