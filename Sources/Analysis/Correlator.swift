@@ -117,7 +117,7 @@ public enum Correlator {
             && earlier.contains { $0.segment.isBareSYN && $0.segment.nextSequence == s.acknowledgment }
         if !firstSYNACK && (a.findings.contains(.retransmission) || a.findings.contains(.outOfOrder) && s.isSYN) {
             let what = s.isBareSYN ? "SYN" : s.isSYNACK ? "SYN-ACK" : s.isFIN ? "FIN" : "segment"
-            return result(.timer("retransmission"), "\(what) retransmitted by \(from)'s kernel: no acknowledgment came before the retransmission timer fired")
+            return result(.timer("retransmission"), "\(what) retransmitted by \(from)'s kernel: its retransmission timer fired before an acknowledgment reached it")
         }
         if s.isBareSYN {
             if let c = lastCall(["connect"]) {
@@ -125,7 +125,7 @@ public enum Correlator {
                     : "SYN from connect(): \(from) opens a connection to \(to)"
                 if connection?.handshake == .unanswered, let listener = owners.bound[s.flow.destination] ?? owners.wildcardOwner(s.flow.destination),
                    owners.listening.contains(listener),
-                   let queue = calls.last(where: { $0.event.begin <= s.time })?.event.snapshot.first(where: { $0.socket == listener })?.receiveQueue,
+                   let queue = calls.last(where: { $0.event.end <= s.time && !$0.event.snapshot.isEmpty })?.event.snapshot.first(where: { $0.socket == listener })?.receiveQueue,
                    let backlog = owners.backlog[listener], queue > backlog {
                     text += "; no answer: \(listener)'s accept queue is full (\(queue) > backlog \(backlog)), so its kernel drops the SYN"
                 }
@@ -173,7 +173,15 @@ public enum Correlator {
                 }
                 return result(.syscall(event: c.index), "RST from close(): \(why)")
             }
+            let ownLast = earlier.last { $0.segment.flow == s.flow }
+            if let probe = ownLast, probe.annotated.findings.contains(.keepAlive),
+               !earlier.contains(where: { $0.segment.flow == s.flow.reversed && $0.index > probe.index }) {
+                return result(.timer("keepalive"), "RST from \(from)'s kernel: its keepalive probes went unanswered (TCP_KEEPCNT), so it drops the connection; the next call gets ETIMEDOUT")
+            }
             if let peer = lastFromPeer(where: { _ in true }) {
+                if let full = owners.fullAcceptQueue(at: s.flow.source, before: s.time, calls: calls) {
+                    return result(.reply(to: peer.index), "RST from the kernel: \(full), and net.ipv4.tcp_abort_on_overflow=1 makes it refuse the completed handshake")
+                }
                 return result(.reply(to: peer.index), "RST from \(from)'s kernel: the segment from \(to) reached a socket its application has closed or that no longer exists (RFC 9293 §3.10.7)")
             }
             return result(.timer("unknown"), "RST from \(from)")
@@ -192,12 +200,20 @@ public enum Correlator {
             }
             return result(.timer("unknown"), "\(s.payloadLength) bytes from \(from) with no send() recorded")
         }
+        // The answer to a keepalive probe.
+        if let probe = lastFromPeer(where: { _ in true }), probe.annotated.findings.contains(.keepAlive),
+           s.acknowledgment == probe.segment.sequence + 1 {
+            return result(.reply(to: probe.index), "ACK of the keepalive probe: \(from)'s kernel answers at once, so the connection is alive")
+        }
         // A pure ACK: answers what it acknowledges.
         if let acked = earlier.last(where: { ($0.segment.flow == s.flow.reversed || selfConnect)
             && $0.segment.sequenceLength > 0 && $0.segment.nextSequence == s.acknowledgment }) {
             let delay = s.time.nanoseconds - acked.segment.time.nanoseconds
-            let what = acked.segment.isSYNACK ? "the SYN-ACK: the handshake is complete"
+            var what = acked.segment.isSYNACK ? "the SYN-ACK: the handshake is complete"
                 : acked.segment.isFIN ? "the FIN" : "\(acked.segment.payloadLength) bytes"
+            if acked.segment.isSYNACK, let full = owners.fullAcceptQueue(at: s.flow.destination, before: s.time, calls: calls) {
+                what += " for \(from), but \(full)"
+            }
             if delay >= 20_000_000 {
                 return result(.timer("delayed-ack"), "delayed ACK of \(what) (\(Timestamp.milliseconds(delay)) ms later)")
             }
@@ -327,7 +343,8 @@ struct SocketOwners {
 
     func sender(of s: TCPSegment, until: Timestamp) -> String? {
         if let n = owner(s.flow, until: until) { return n }
-        if s.isRST || !s.isSYNACK { return bound[s.flow.source].flatMap { listening.contains($0) ? nil : $0 } }
+        if s.isRST && !s.hasACK || !s.isSYNACK && !s.isRST { return bound[s.flow.source].flatMap { listening.contains($0) ? nil : $0 } }
+        if s.isRST { return bound[s.flow.source] }
         return bound[s.flow.source] ?? wildcard(s.flow.source)
     }
 
@@ -346,6 +363,17 @@ struct SocketOwners {
     }
 
     func wildcardOwner(_ a: SocketAddress) -> String? { wildcard(a) }
+
+    /// "listener's accept queue is full (2 > backlog 1)" when the listener on
+    /// `address` had more completed connections queued than its backlog at
+    /// the last snapshot before `time`.
+    func fullAcceptQueue(at address: SocketAddress, before time: Timestamp, calls: [TimelineSyscall]) -> String? {
+        guard let listener = bound[address] ?? wildcard(address), listening.contains(listener),
+              let backlog = backlog[listener],
+              let queue = calls.last(where: { $0.event.end <= time && !$0.event.snapshot.isEmpty })?.event.snapshot.first(where: { $0.socket == listener })?.receiveQueue,
+              queue > backlog else { return nil }
+        return "\(listener)'s accept queue is full (\(queue) > backlog \(backlog))"
+    }
 
     private func wildcard(_ a: SocketAddress) -> String? {
         bound.first { $0.key.port == a.port && ($0.key.address == .v4(.any) || $0.key.address == .v6(.any)) }?.value

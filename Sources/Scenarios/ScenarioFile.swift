@@ -280,7 +280,7 @@ struct Parser {
                 parsed = .firewall(hook: hook, rule: rule)
             }
         default:
-            throw fail(verbNode, "unknown step '\(verb)'; steps are socket, setsockopt, nonblocking, bind, listen, connect, accept, send, sendto, recv, shutdown, close, poll, getsockopt, getsockname, sleep, firewall")
+            throw fail(verbNode, "unknown step '\(verb)'; steps are socket, setsockopt, nonblocking, bind, listen, connect, accept, send, sendto, recv, shutdown, close, poll, getsockopt, getsockname, sleep, sysctl, firewall")
         }
         if case .close(let s) = parsed { sockets.remove(s) }
         steps.append(parsed)

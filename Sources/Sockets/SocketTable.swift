@@ -13,8 +13,9 @@ public struct TCPTableRow: Hashable, Sendable {
     public var inode: UInt64
     /// The kernel's state number (include/net/tcp_states.h).
     public var code: Int
-    /// A request socket (TCP_NEW_SYN_RECV): a half-open connection in a listener's SYN queue.
-    public var isRequest: Bool { code == 12 }
+    /// A request socket: a half-open connection in a listener's SYN queue.
+    /// /proc/net/tcp prints them as SYN_RECV (03) with no inode (tcp4_seq_show: get_openreq4).
+    public var isRequest: Bool { (code == 3 || code == 12) && inode == 0 }
 
     /// Kernel TCP states (include/net/tcp_states.h) by RFC 9293 name.
     static func stateName(_ code: Int) -> String {

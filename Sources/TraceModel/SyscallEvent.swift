@@ -81,7 +81,7 @@ public struct SocketSnapshot: Hashable, Sendable, Codable {
     public var remote: SocketAddress?
     /// Receive queue: bytes unread, or for a listener the accept-queue length.
     public var receiveQueue: Int
-    /// Send queue: bytes unacknowledged, or for a listener the backlog limit.
+    /// Send queue: bytes not yet acknowledged (0 for a listener in /proc/net/tcp).
     public var sendQueue: Int
     /// For a listener: half-open connections in its SYN queue (request sockets).
     public var synQueue: Int?
