@@ -12,7 +12,8 @@ public enum ReportInput: Sendable {
     /// Reads `path`: a saved run when it carries synscope's metadata,
     /// otherwise a capture whose connections are analysed with their segments.
     /// `progress` is called now and then with the packets read so far.
-    public static func load(path: String, progress: ((Int) -> Void)? = nil) throws(CaptureError) -> ReportInput {
+    /// `keepPackets` keeps a copy of every packet (for writing an annotated pcapng).
+    public static func load(path: String, keepPackets: Bool = true, progress: ((Int) -> Void)? = nil) throws(CaptureError) -> ReportInput {
         if let run = try SavedRun.load(path: path) { return .run(run) }
         let reader = try CaptureFileReader(path: path)
         guard LinkHeader.isSupported(reader.linkType) else {
@@ -22,7 +23,7 @@ public enum ReportInput: Sendable {
         var connections: [Connection] = []
         var packets: [CapturedPacket] = []
         try reader.forEach { r in
-            packets.append(r.copy())
+            if keepPackets { packets.append(r.copy()) }
             if r.frame % 50_000 == 0 { progress?(r.frame) }
             let d = PacketDecoder.decode(r.bytes, linkType: r.linkType, originalLength: r.originalLength)
             guard let s = TCPSegment(d, frame: r.frame, time: r.timestamp) else { return }

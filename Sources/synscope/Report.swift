@@ -42,7 +42,7 @@ struct Report: ParsableCommand {
         var loaded: [ReportInput] = []
         for path in inputs {
             do {
-                loaded.append(try ReportInput.load(path: path) { progress.show("\(path): \($0) packets read") })
+                loaded.append(try ReportInput.load(path: path, keepPackets: format == .pcapng) { progress.show("\(path): \($0) packets read") })
             } catch {
                 progress.clear()
                 Diagnostics.error(error.description)
