@@ -228,9 +228,7 @@ public enum Correlator {
     /// A UDP datagram comes from the latest send()/sendto() to its
     /// destination; an ICMP error is the kernel's reply to the datagram it quotes.
     static func classify(_ d: Datagram, index: Int, calls: [TimelineSyscall], earlier: [TimelineDatagram]) -> TimelineDatagram {
-        var g = TimelineDatagram(index: index, frame: d.frame, time: d.time, proto: d.proto, source: d.source,
-                                 destination: d.destination, payloadLength: d.payloadLength, icmpType: d.icmpType,
-                                 icmpCode: d.icmpCode, quotes: d.quotes, sender: nil, cause: .timer("unknown"), explanation: "")
+        var g = TimelineDatagram(index: index, datagram: d, sender: nil, cause: .timer("unknown"), explanation: "")
         func endpoint(_ a: SocketAddress) -> String { a.address.isIPv6 ? "[\(a.address)]:\(a.port)" : "\(a.address):\(a.port)" }
         if d.proto == "udp" {
             // The UDP destination of each socket: its last successful connect().

@@ -42,22 +42,23 @@ public struct TimelineSegment: Hashable, Sendable {
 /// A captured UDP datagram or ICMP message on the timeline.
 public struct TimelineDatagram: Hashable, Sendable {
     public var index: Int
-    public var frame: Int
-    public var time: Timestamp
-    /// `udp`, `icmp` or `icmp6`.
-    public var proto: String
-    public var source: SocketAddress
-    public var destination: SocketAddress
-    /// UDP payload bytes (0 for ICMP).
-    public var payloadLength: Int
-    /// ICMP type and code.
-    public var icmpType: UInt8?
-    public var icmpCode: UInt8?
-    /// For an ICMP error: the UDP datagram it quotes.
-    public var quotes: DirectedFlow?
+    public var datagram: Datagram
     public var sender: String?
     public var cause: SegmentCause
     public var explanation: String
+
+    public var frame: Int { datagram.frame }
+    public var time: Timestamp { datagram.time }
+    /// `udp`, `icmp` or `icmp6`.
+    public var proto: String { datagram.proto }
+    public var source: SocketAddress { datagram.source }
+    public var destination: SocketAddress { datagram.destination }
+    /// UDP payload bytes (0 for ICMP).
+    public var payloadLength: Int { datagram.payloadLength }
+    public var icmpType: UInt8? { datagram.icmpType }
+    public var icmpCode: UInt8? { datagram.icmpCode }
+    /// For an ICMP error: the UDP datagram it quotes.
+    public var quotes: DirectedFlow? { datagram.quotes }
 
     /// The token flag patterns use: `udp`, `icmp-port-unreachable`, `icmp6-port-unreachable`, `icmp-3/1`.
     public var token: String {
