@@ -138,6 +138,7 @@ public enum MarkdownReport {
 
 extension String {
     func replacingAll(_ target: Character, with replacement: String) -> String {
+        guard contains(target) else { return self }
         var out = ""
         for c in self { if c == target { out += replacement } else { out.append(c) } }
         return out

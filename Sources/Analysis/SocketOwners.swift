@@ -1,0 +1,103 @@
+import PacketWire
+import TraceModel
+
+/// Which scenario socket owns which addresses, learnt from the calls'
+/// arguments, outputs and kernel snapshots.
+struct SocketOwners {
+    /// 4-tuples (local, remote) → the sockets that held them, with the
+    /// time of the call after which each was first seen holding it.
+    var tuples: [DirectedFlow: [(name: String, since: Timestamp)]] = [:]
+    /// Local addresses of listening or bound sockets → name.
+    var bound: [SocketAddress: String] = [:]
+    var listening: Set<String> = []
+    /// When each listening socket called listen().
+    var listenTime: [String: Timestamp] = [:]
+    var lingerZero: Set<String> = []
+    /// The backlog each listener asked for.
+    var backlog: [String: Int] = [:]
+
+    init(events: [SyscallEvent]) {
+        for e in events {
+            for snap in e.snapshot {
+                if let l = snap.local, let r = snap.remote { hold(DirectedFlow(l, r), snap.socket, since: e.begin) }
+                if let l = snap.local, snap.remote == nil, bound[l] == nil { bound[l] = snap.socket }
+                if snap.state == "LISTEN" { listening.insert(snap.socket) }
+            }
+            if e.call == "bind", e.error == nil, case .address(let a)? = e.argument("addr"), bound[a] == nil { bound[a] = e.socket }
+            if e.call == "listen", e.error == nil {
+                listenTime[e.socket] = listenTime[e.socket] ?? e.begin
+                if case .int(let n)? = e.argument("backlog") { backlog[e.socket] = n }
+            }
+            if e.call == "setsockopt", e.argument("option")?.description == "SO_LINGER",
+               e.argument("value")?.description == "{onoff=1, linger=0}" { lingerZero.insert(e.socket) }
+        }
+    }
+
+    /// The socket that sent `s`: the one holding its 4-tuple; nil when the
+    /// kernel answered for an address no socket holds.
+    mutating func hold(_ flow: DirectedFlow, _ name: String, since: Timestamp) {
+        if tuples[flow]?.contains(where: { $0.name == name }) == true { return }
+        tuples[flow, default: []].append((name, since))
+    }
+
+    /// The socket holding `flow` for a connection that ended at `until`: the
+    /// latest to take it by then (the earliest, for an accepted socket whose
+    /// handshake came before accept()).
+    func owner(_ flow: DirectedFlow, until: Timestamp) -> String? {
+        guard let list = tuples[flow], !list.isEmpty else { return nil }
+        return list.last { $0.since <= until }?.name ?? list.first?.name
+    }
+
+    func sender(of s: TCPSegment, until: Timestamp) -> String? {
+        if let n = owner(s.flow, until: until) { return n }
+        if s.isRST && !s.hasACK || !s.isSYNACK && !s.isRST { return bound[s.flow.source].flatMap { listening.contains($0) ? nil : $0 } }
+        if s.isRST { return bound[s.flow.source] }
+        return bound[s.flow.source] ?? wildcard(s.flow.source)
+    }
+
+
+    /// A socket whose connect() failed holds no 4-tuple afterwards, so the
+    /// kernel's table never shows it. Its SYN is the bare SYN from an
+    /// unowned address sent while that connect() ran (or after a
+    /// nonblocking connect() returned EINPROGRESS).
+    mutating func learnConnectTuples(events: [SyscallEvent], segments: [TCPSegment]) {
+        for s in segments where s.isBareSYN && owner(s.flow, until: s.time) == nil {
+            let candidates = events.filter { $0.call == "connect" && $0.argument("addr") == .address(s.flow.destination) && $0.begin <= s.time }
+            guard let call = candidates.last(where: { $0.end >= s.time }) ?? candidates.last(where: { $0.error == .inProgress }) else { continue }
+            guard !tuples.contains(where: { $0.key != s.flow && $0.value.contains { $0.name == call.socket } }) else { continue }
+            hold(s.flow, call.socket, since: call.begin)
+        }
+    }
+
+    func wildcardOwner(_ a: SocketAddress) -> String? { wildcard(a) }
+
+    /// "listener's accept queue is full (2 > backlog 1)" when the listener on
+    /// `address` had more completed connections queued than its backlog at
+    /// the last snapshot before `time`.
+    func fullAcceptQueue(at address: SocketAddress, before time: Timestamp, calls: [TimelineSyscall]) -> String? {
+        guard let listener = bound[address] ?? wildcard(address), listening.contains(listener),
+              let backlog = backlog[listener],
+              let queue = calls.last(where: { $0.event.end <= time && !$0.event.snapshot.isEmpty })?.event.snapshot.first(where: { $0.socket == listener })?.receiveQueue,
+              queue > backlog else { return nil }
+        return "\(listener)'s accept queue is full (\(queue) > backlog \(backlog))"
+    }
+
+    private func wildcard(_ a: SocketAddress) -> String? {
+        bound.first { $0.key.port == a.port && ($0.key.address == .v4(.any) || $0.key.address == .v6(.any)) }?.value
+    }
+
+    /// `client (127.0.0.1:40000)`, or the address alone when no socket owns it.
+    func label(_ address: SocketAddress, flow: DirectedFlow, reversed: Bool, until: Timestamp) -> String {
+        let tuple = reversed ? flow.reversed : flow
+        let name = owner(tuple, until: until) ?? bound[address]
+        let text = address.address.isIPv6 ? "[\(address.address)]:\(address.port)" : "\(address.address):\(address.port)"
+        return name.map { "\($0) (\(text))" } ?? text
+    }
+}
+
+/// How the correlator writes an address in explanations.
+enum ConnectionWording {
+    static func address(_ a: SocketAddress) -> String {
+        a.address.isIPv6 ? "[\(a.address)]:\(a.port)" : "\(a.address):\(a.port)"
+    }
+}
