@@ -13,7 +13,7 @@ public enum HTMLReport {
     /// Connections of a capture shown open; the rest start collapsed.
     public static let openConnections = 20
     /// Connections of a capture that get a diagram; the rest are in the table only.
-    public static let diagramsPerCapture = 1000
+    public static let diagramsPerCapture = 200
     /// Rows of a capture's connection table shown at once; the rest are collapsed.
     public static let tableRows = 1000
 

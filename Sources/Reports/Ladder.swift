@@ -63,6 +63,8 @@ struct Ladder {
     }
 
     func visibleCount(_ s: String) -> Int {
+        // Without colour there are no escape sequences; every scalar is one column here.
+        guard color else { return s.unicodeScalars.count }
         var n = 0, escape = false
         for c in s {
             if c == "\u{1B}" { escape = true; continue }

@@ -8,6 +8,8 @@ import TraceModel
 public enum MarkdownReport {
     /// Connections with more segments than this are cut in the diagram (the table still counts them all).
     static let diagramLimit = 60
+    /// Connections of a capture that get a diagram; the rest are in the table only.
+    static let diagramsPerCapture = 200
 
     public static func render(runs: [RunRecord], captures: [(file: String, connections: [Connection])], title: String) -> String {
         var s = "# \(title)\n\n"
@@ -98,7 +100,7 @@ public enum MarkdownReport {
             s += "| \(c.id) | \(ConnectionWording.endpoint(c.originator)) | \(ConnectionWording.endpoint(c.responder)) | \(c.handshake.rawValue) | \(c.teardown.rawValue) | \(c.connState) | \(cell(c.history)) | \(cell(findings)) |\n"
         }
         s += "\n"
-        for c in connections where !c.segments.isEmpty {
+        for c in connections.prefix(diagramsPerCapture) where !c.segments.isEmpty {
             s += "### connection \(c.id)\n\n```mermaid\nsequenceDiagram\n"
             s += "    participant O as \(text(ConnectionWording.endpoint(c.originator)))\n"
             s += "    participant R as \(text(ConnectionWording.endpoint(c.responder)))\n"
@@ -115,6 +117,9 @@ public enum MarkdownReport {
                 s += "    Note over O,R: \(c.segments.count - diagramLimit) more segments not drawn\n"
             }
             s += "```\n\n"
+        }
+        if connections.count > diagramsPerCapture {
+            s += "\(connections.count - diagramsPerCapture) more connections are in the table only; `synscope analyze --connection ID` shows one.\n\n"
         }
         return s
     }
