@@ -433,3 +433,35 @@ extension TimelineEntry {
         }
     }
 }
+
+/// Every other committed capture (the plain pcap/pcapng ones) in one report,
+/// opened once in Chromium: no console error, no request, every drawn arrow.
+@Suite("HTML report of every plain capture")
+struct HTMLPlainCapturesTests {
+    @Test("one report of every plain capture opens in chromium with no errors")
+    func allPlainCaptures() throws {
+        let chromium = try Fixtures.tool("chromium")
+        let names = Fixtures.captureNames.filter { !$0.hasPrefix("run-") }
+        var captures: [(file: String, connections: [Connection])] = []
+        for name in names {
+            if case .capture(let file, let connections, _) = try ReportInput.load(path: Fixtures.path(name), keepPackets: false) {
+                captures.append((file, connections))
+            }
+        }
+        let html = HTMLReport.render(runs: [], connections: captures, title: "all plain captures")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("synscope-html-all-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let page = dir.appendingPathComponent("report.html")
+        try html.write(to: page, atomically: true, encoding: .utf8)
+        let dom = try HTMLReportTests.execute(chromium, HTMLReportTests.chromiumArguments(profile: dir.appendingPathComponent("profile"))
+            + ["--dump-dom", page.absoluteString + "#synscope-selftest"])
+        #expect(dom.status == 0)
+        let title = dom.out.components(separatedBy: "<title>").dropFirst().first?.components(separatedBy: "</title>").first ?? ""
+        let drawn = html.components(separatedBy: "class=\"seg\"").count - 1
+        #expect(drawn > 0)
+        #expect(title.hasPrefix("ok:segs=\(drawn);"), "the page's self-test says \(title)")
+        #expect(title.contains(";resources=0;"), "the page made requests: \(title)")
+        #expect(HTMLReportTests.browserProblems(dom.err).isEmpty, "\(HTMLReportTests.browserProblems(dom.err))")
+    }
+}
