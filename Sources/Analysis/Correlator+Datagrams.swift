@@ -6,7 +6,6 @@ extension Correlator {
     /// destination; an ICMP error is the kernel's reply to the datagram it quotes.
     static func classify(_ d: Datagram, index: Int, calls: [TimelineSyscall], earlier: [TimelineDatagram]) -> TimelineDatagram {
         var g = TimelineDatagram(index: index, datagram: d, sender: nil, cause: .timer("unknown"), explanation: "")
-        func endpoint(_ a: SocketAddress) -> String { a.address.isIPv6 ? "[\(a.address)]:\(a.port)" : "\(a.address):\(a.port)" }
         if d.proto == "udp" {
             // The UDP destination of each socket: its last successful connect().
             var peers: [String: SocketAddress] = [:]
@@ -22,17 +21,17 @@ extension Correlator {
             if let sender {
                 g.sender = sender.event.socket
                 g.cause = .syscall(event: sender.index)
-                g.explanation = "\(d.payloadLength)-byte datagram from \(sender.event.call)() on \(sender.event.socket) to \(endpoint(d.destination))"
+                g.explanation = "\(d.payloadLength)-byte datagram from \(sender.event.call)() on \(sender.event.socket) to \(d.destination.hostPort)"
             } else {
-                g.explanation = "\(d.payloadLength)-byte datagram from \(endpoint(d.source)) with no send recorded"
+                g.explanation = "\(d.payloadLength)-byte datagram from \(d.source.hostPort) with no send recorded"
             }
             return g
         }
         if let q = d.quotes, let original = earlier.last(where: { $0.proto == "udp" && $0.source == q.source && $0.destination == q.destination }) {
             g.cause = .reply(to: original.index)
             g.explanation = d.isPortUnreachable
-                ? "ICMP port unreachable from the kernel: no socket has udp \(endpoint(q.destination)); a connected UDP socket reports it as ECONNREFUSED on its next call (udp(7))"
-                : "ICMP error from the kernel about the datagram to \(endpoint(q.destination))"
+                ? "ICMP port unreachable from the kernel: no socket has udp \(q.destination.hostPort); a connected UDP socket reports it as ECONNREFUSED on its next call (udp(7))"
+                : "ICMP error from the kernel about the datagram to \(q.destination.hostPort)"
         } else {
             g.explanation = "ICMP type \(d.icmpType ?? 0) code \(d.icmpCode ?? 0) from the kernel"
         }

@@ -143,7 +143,7 @@ public enum Correlator {
                     text = "SYN-ACK from \(from)'s kernel: its SYN crossed \(to)'s (simultaneous open), so it answers the peer's SYN"
                 } else if let listener = owners.bound[s.flow.source] ?? owners.wildcardOwner(s.flow.source), owners.listening.contains(listener) {
                     let accepted = sender.map { $0 != listener ? ", for the connection accept() will return as \($0)" : "" } ?? ""
-                    text = "SYN-ACK from the kernel: \(listener) listens on \(ConnectionWording.address(s.flow.source)) and answers \(to)'s SYN\(accepted)"
+                    text = "SYN-ACK from the kernel: \(listener) listens on \(s.flow.source.hostPort) and answers \(to)'s SYN\(accepted)"
                 } else {
                     text = "SYN-ACK from \(from)'s kernel: answers \(to)'s SYN"
                 }

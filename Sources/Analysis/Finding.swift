@@ -63,9 +63,11 @@ public enum Finding: String, Hashable, Sendable, CaseIterable, Comparable {
         }
     }
 
-    public static func < (l: Finding, r: Finding) -> Bool {
-        allCases.firstIndex(of: l)! < allCases.firstIndex(of: r)!
-    }
+    /// Position in declaration order, cached: `allCases` builds a new array on every use.
+    static let positions: [Finding: UInt32] = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, UInt32($0)) })
+    static let ordered = allCases
+
+    public static func < (l: Finding, r: Finding) -> Bool { positions[l]! < positions[r]! }
 }
 
 /// A small inline set of findings (at most a handful per segment).
@@ -77,15 +79,13 @@ public struct Findings: Hashable, Sendable, Sequence {
         for f in list { insert(f) }
     }
 
-    private static func bit(_ f: Finding) -> UInt32 {
-        1 << UInt32(Finding.allCases.firstIndex(of: f)!)
-    }
+    private static func bit(_ f: Finding) -> UInt32 { 1 << Finding.positions[f]! }
 
     public mutating func insert(_ f: Finding) { bits |= Self.bit(f) }
     public func contains(_ f: Finding) -> Bool { bits & Self.bit(f) != 0 }
     public var isEmpty: Bool { bits == 0 }
 
     public func makeIterator() -> IndexingIterator<[Finding]> {
-        Finding.allCases.filter { contains($0) }.makeIterator()
+        Finding.ordered.filter { contains($0) }.makeIterator()
     }
 }

@@ -90,14 +90,6 @@ struct SocketOwners {
     func label(_ address: SocketAddress, flow: DirectedFlow, reversed: Bool, until: Timestamp) -> String {
         let tuple = reversed ? flow.reversed : flow
         let name = owner(tuple, until: until) ?? bound[address]
-        let text = address.address.isIPv6 ? "[\(address.address)]:\(address.port)" : "\(address.address):\(address.port)"
-        return name.map { "\($0) (\(text))" } ?? text
-    }
-}
-
-/// How the correlator writes an address in explanations.
-enum ConnectionWording {
-    static func address(_ a: SocketAddress) -> String {
-        a.address.isIPv6 ? "[\(a.address)]:\(a.port)" : "\(a.address):\(a.port)"
+        return name.map { "\($0) (\(address.hostPort))" } ?? address.hostPort
     }
 }

@@ -72,6 +72,4 @@ public struct ByteReader {
         try check(offset, size)
     }
 
-    /// Calls `body` with the raw bytes of the window (for copying payloads).
-    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { body(base) }
 }

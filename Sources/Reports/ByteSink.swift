@@ -37,15 +37,6 @@ public struct ByteSink {
         }
     }
 
-    /// `value` zero-padded to `width` digits.
-    public mutating func append(decimal value: Int64, width: Int) {
-        var digits = 1
-        var p: Int64 = 10
-        while p <= value && digits < 19 { digits += 1; p *= 10 }
-        for _ in digits..<max(width, digits) { bytes.append(UInt8(ascii: "0")) }
-        append(decimal: value)
-    }
-
     public mutating func append(hex value: UInt64, width: Int) {
         let table: StaticString = "0123456789abcdef"
         table.withUTF8Buffer { t in

@@ -4,11 +4,6 @@ import TraceModel
 
 /// Shared wording for connection reports.
 enum ConnectionWording {
-    /// `127.0.0.1:8080` or `[::1]:8080`.
-    static func endpoint(_ a: SocketAddress) -> String {
-        a.address.isIPv6 ? "[\(a.address)]:\(a.port)" : "\(a.address):\(a.port)"
-    }
-
     /// Milliseconds with three decimals.
     static func milliseconds(_ ns: Int64) -> String { Timestamp.milliseconds(ns) }
 
@@ -19,7 +14,7 @@ enum ConnectionWording {
 /// annotated timeline.
 public enum ConnectionText {
     public static func summary(_ c: Connection) -> String {
-        var s = "#\(c.id) tcp \(ConnectionWording.endpoint(c.originator)) > \(ConnectionWording.endpoint(c.responder))"
+        var s = "#\(c.id) tcp \(c.originator.hostPort) > \(c.responder.hostPort)"
         if c.originatorIsGuess { s += "  (originator guessed: no handshake seen)" }
         s += "\n  handshake \(c.handshake.rawValue), teardown \(c.teardown.rawValue), conn_state \(c.connState), history \(c.history.isEmpty ? "-" : c.history)\n"
         func side(_ name: String, _ st: DirectionStats) -> String {
@@ -73,7 +68,7 @@ extension ConnectionText {
     /// The connection as a two-lane ladder (originator, responder).
     public static func ladder(_ c: Connection, width: Int = 100, color: Bool = false, full: Bool = false) -> String {
         guard !c.segments.isEmpty else { return "" }
-        var l = Ladder(lanes: [ConnectionWording.endpoint(c.originator), ConnectionWording.endpoint(c.responder)], width: width, color: color)
+        var l = Ladder(lanes: [c.originator.hostPort, c.responder.hostPort], width: width, color: color)
         l.header()
         var last: ConnectionStates?
         var i = 0

@@ -38,7 +38,7 @@ enum HTMLDiagramBuilder {
         }
 
         /// The socket name for an address, or the address itself.
-        func name(_ a: SocketAddress) -> String { address[a] ?? HTMLReport.endpoint(a) }
+        func name(_ a: SocketAddress) -> String { address[a] ?? a.hostPort }
     }
 
     static func lanes(of t: Timeline) -> RunLanes {
@@ -61,12 +61,12 @@ enum HTMLDiagramBuilder {
 
         // A lane's address: what it was bound to, else what it sent from, else what the kernel showed.
         for c in t.syscalls where c.event.call == "bind" {
-            if case .address(let a)? = c.event.argument("addr"), r.detail[c.event.socket] == nil { r.detail[c.event.socket] = HTMLReport.endpoint(a) }
+            if case .address(let a)? = c.event.argument("addr"), r.detail[c.event.socket] == nil { r.detail[c.event.socket] = a.hostPort }
         }
-        for s in t.segments { if let n = s.sender, r.detail[n] == nil { r.detail[n] = HTMLReport.endpoint(s.segment.flow.source) } }
-        for d in t.datagrams { if let n = d.sender, r.detail[n] == nil { r.detail[n] = HTMLReport.endpoint(d.source) } }
+        for s in t.segments { if let n = s.sender, r.detail[n] == nil { r.detail[n] = s.segment.flow.source.hostPort } }
+        for d in t.datagrams { if let n = d.sender, r.detail[n] == nil { r.detail[n] = d.source.hostPort } }
         for c in t.syscalls {
-            for snap in c.event.snapshot { if let l = snap.local, r.detail[snap.socket] == nil { r.detail[snap.socket] = HTMLReport.endpoint(l) } }
+            for snap in c.event.snapshot { if let l = snap.local, r.detail[snap.socket] == nil { r.detail[snap.socket] = l.hostPort } }
         }
 
         // Endpoints without a socket get a lane right of the first socket that talks to them.
@@ -123,7 +123,7 @@ enum HTMLDiagramBuilder {
         let laneList: [HTMLDiagram.Lane] = lanes.keys.map { k in
             switch k {
             case .socket(let n): HTMLDiagram.Lane(name: n, detail: lanes.detail[n] ?? "", phantom: false)
-            case .endpoint(let a): HTMLDiagram.Lane(name: HTMLReport.endpoint(a), detail: "no socket", phantom: true)
+            case .endpoint(let a): HTMLDiagram.Lane(name: a.hostPort, detail: "no socket", phantom: true)
             case .kernel(let a): HTMLDiagram.Lane(name: "kernel", detail: "\(a) (ICMP)", phantom: true)
             }
         }
@@ -256,12 +256,12 @@ enum HTMLDiagramBuilder {
                 let from = lanes.index[ends.from] ?? 0, to = lanes.index[ends.to] ?? 0
                 let label = d.proto == "udp" ? "len \(d.payloadLength)" : ""
                 let isError = d.proto != "udp"
-                var title = ["#\(d.index) \(d.token) \(HTMLReport.endpoint(d.source)) → \(HTMLReport.endpoint(d.destination))",
+                var title = ["#\(d.index) \(d.token) \(d.source.hostPort) → \(d.destination.hostPort)",
                              "time: +\(ms(d.time)) ms (frame \(d.frame))",
                              "protocol: \(d.proto)"]
                 if d.proto == "udp" { title.append("payload length: \(d.payloadLength)") }
                 if let ty = d.icmpType { title.append("ICMP type/code: \(ty)/\(d.icmpCode ?? 0)") }
-                if let q = d.quotes { title.append("quotes: udp \(HTMLReport.endpoint(q.source)) → \(HTMLReport.endpoint(q.destination))") }
+                if let q = d.quotes { title.append("quotes: udp \(q.source.hostPort) → \(q.destination.hostPort)") }
                 title.append("sender: " + (d.sender ?? "the kernel"))
                 title.append("cause: " + cause(d.cause))
                 title.append("explanation: " + d.explanation)
@@ -358,7 +358,7 @@ enum HTMLDiagramBuilder {
         let seg = a.segment
         var lines = [heading,
                      "time: \(time) (frame \(seg.frame))",
-                     "flow: \(HTMLReport.endpoint(seg.flow.source)) → \(HTMLReport.endpoint(seg.flow.destination)) (\(a.direction.rawValue))",
+                     "flow: \(seg.flow.source.hostPort) → \(seg.flow.destination.hostPort) (\(a.direction.rawValue))",
                      "flags: [\(seg.flags.tcpdumpNotation)] (\(flagNames(seg.flags)))",
                      "seq: \(a.relativeSequence) relative, \(seg.sequence.rawValue) raw",
                      "ack: " + (a.relativeAcknowledgment.map { "\($0) relative, \(seg.acknowledgment.rawValue) raw" } ?? "— (ACK clear; field \(seg.acknowledgment.rawValue))"),
@@ -378,8 +378,8 @@ enum HTMLDiagramBuilder {
 
     static func diagram(connection c: Connection, id: String) -> HTMLDiagram {
         let selfConnect = c.originator == c.responder
-        var lanes = [HTMLDiagram.Lane(name: c.originatorIsGuess ? "originator (guessed)" : "originator", detail: HTMLReport.endpoint(c.originator), phantom: false)]
-        if !selfConnect { lanes.append(HTMLDiagram.Lane(name: "responder", detail: HTMLReport.endpoint(c.responder), phantom: false)) }
+        var lanes = [HTMLDiagram.Lane(name: c.originatorIsGuess ? "originator (guessed)" : "originator", detail: c.originator.hostPort, phantom: false)]
+        if !selfConnect { lanes.append(HTMLDiagram.Lane(name: "responder", detail: c.responder.hostPort, phantom: false)) }
         let n = c.segments.count
         let elided: Range<Int>? = n > elideAbove ? keepFirst..<(n - keepLast) : nil
         var rows: [HTMLDiagram.Row] = []

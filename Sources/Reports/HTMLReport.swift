@@ -36,10 +36,6 @@ public enum HTMLReport {
         return s
     }
 
-    /// `127.0.0.1:8080` or `[::1]:8080`.
-    static func endpoint(_ a: SocketAddress) -> String {
-        a.address.isIPv6 ? "[\(a.address)]:\(a.port)" : "\(a.address):\(a.port)"
-    }
 
     static func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
 
@@ -144,7 +140,7 @@ public enum HTMLReport {
             }
             let cid = "\(id)-c\(c.id)"
             s += "<details class=\"conn\(isBad(c) ? " bad" : "")\" id=\"\(cid)\"\(i < openConnections ? " open" : "")><summary>"
-            s += "<b>#\(c.id)</b> \(HTMLText.escape(endpoint(c.originator))) → \(HTMLText.escape(endpoint(c.responder))) · "
+            s += "<b>#\(c.id)</b> \(HTMLText.escape(c.originator.hostPort)) → \(HTMLText.escape(c.responder.hostPort)) · "
             s += "\(HTMLText.escape(c.handshake.rawValue)) / \(HTMLText.escape(c.teardown.rawValue)) · \(HTMLText.escape(c.connState)) · "
             s += "<code>\(HTMLText.escape(c.history.isEmpty ? "-" : c.history))</code> · \(plural(c.originatorStats.segments + c.responderStats.segments, "segment"))"
             if !c.findingCounts.isEmpty { s += " · <span class=\"findings\">\(HTMLText.escape(findingList(c)))</span>" }
@@ -177,7 +173,7 @@ public enum HTMLReport {
         var s = "<div class=\"tablewrap\"><table class=\"conns\">\n<thead><tr><th>#</th><th>originator</th><th>responder</th><th>handshake</th><th>teardown</th>"
         s += "<th>conn_state</th><th>history</th><th>segments o/r</th><th>bytes o/r</th><th>duration ms</th><th>findings</th></tr></thead>\n<tbody>\n"
         func side(_ a: SocketAddress) -> String {
-            let e = HTMLText.escape(endpoint(a))
+            let e = HTMLText.escape(a.hostPort)
             if let n = name(a) { return "<b>\(HTMLText.escape(n))</b> \(e)" }
             return e
         }

@@ -45,7 +45,7 @@ public enum MarkdownReport {
         var extra = 0
         func id(for name: String?, address: SocketAddress) -> String {
             if let name, let id = ids[name] { return id }
-            let key = ConnectionWording.endpoint(address)
+            let key = address.hostPort
             if let id = ids[key] { return id }
             extra += 1
             let id = "X\(extra)"
@@ -97,13 +97,13 @@ public enum MarkdownReport {
         s += "| id | originator | responder | handshake | teardown | conn_state | history | findings |\n|---|---|---|---|---|---|---|---|\n"
         for c in connections {
             let findings = c.findingCounts.sorted { $0.key < $1.key }.map { "\($0.key.name) \($0.value)" }.joined(separator: ", ")
-            s += "| \(c.id) | \(ConnectionWording.endpoint(c.originator)) | \(ConnectionWording.endpoint(c.responder)) | \(c.handshake.rawValue) | \(c.teardown.rawValue) | \(c.connState) | \(cell(c.history)) | \(cell(findings)) |\n"
+            s += "| \(c.id) | \(c.originator.hostPort) | \(c.responder.hostPort) | \(c.handshake.rawValue) | \(c.teardown.rawValue) | \(c.connState) | \(cell(c.history)) | \(cell(findings)) |\n"
         }
         s += "\n"
         for c in connections.prefix(diagramsPerCapture) where !c.segments.isEmpty {
             s += "### connection \(c.id)\n\n```mermaid\nsequenceDiagram\n"
-            s += "    participant O as \(text(ConnectionWording.endpoint(c.originator)))\n"
-            s += "    participant R as \(text(ConnectionWording.endpoint(c.responder)))\n"
+            s += "    participant O as \(text(c.originator.hostPort))\n"
+            s += "    participant R as \(text(c.responder.hostPort))\n"
             for a in c.segments.prefix(diagramLimit) {
                 let (from, to) = a.direction == .originator ? ("O", "R") : ("R", "O")
                 let arrow = a.segment.isRST ? "-x" : (a.findings.contains(.retransmission) ? "--)" : "->>")

@@ -16,9 +16,7 @@ public enum ReportInput: Sendable {
     public static func load(path: String, keepPackets: Bool = true, progress: ((Int) -> Void)? = nil) throws(CaptureError) -> ReportInput {
         if let run = try SavedRun.load(path: path) { return .run(run) }
         let reader = try CaptureFileReader(path: path)
-        guard LinkHeader.isSupported(reader.linkType) else {
-            throw CaptureError(.unsupportedLinkType, path: path, message: "link type \(reader.linkType.rawValue) (\(reader.linkType)) is not supported")
-        }
+        try reader.requireDecodableLinkType()
         var tracker = ConnectionTracker(options: .init(keepSegments: true))
         var connections: [Connection] = []
         var packets: [CapturedPacket] = []
@@ -32,5 +30,15 @@ public enum ReportInput: Sendable {
         connections += tracker.finish()
         connections.sort { $0.id < $1.id }
         return .capture(file: path, connections: connections, packets: packets)
+    }
+}
+
+extension CaptureFileReader {
+    /// Throws, naming the file and the link type, when PacketWire cannot decode this file's link type.
+    public func requireDecodableLinkType() throws(CaptureError) {
+        guard LinkHeader.isSupported(linkType) else {
+            throw CaptureError(.unsupportedLinkType, path: path,
+                               message: "link type \(linkType.rawValue) (\(linkType)) is not supported; synscope decodes EN10MB, LINUX_SLL, LINUX_SLL2, NULL, LOOP, RAW, IPV4 and IPV6")
+        }
     }
 }

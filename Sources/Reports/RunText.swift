@@ -25,17 +25,18 @@ public enum RunText {
         return s
     }
 
-    static func wrap(_ text: String, width: Int) -> String {
+    /// `text` wrapped at word boundaries to `width` columns, each line after `indent`.
+    public static func wrap(_ text: String, width: Int, indent: String = "") -> String {
         var lines: [String] = []
         var line = ""
         for word in text.split(separator: " ") {
-            if line.count + word.count + 1 > width && !line.isEmpty {
-                lines.append(line)
+            if indent.count + line.count + word.count + 1 > width && !line.isEmpty {
+                lines.append(indent + line)
                 line = ""
             }
             line += (line.isEmpty ? "" : " ") + word
         }
-        if !line.isEmpty { lines.append(line) }
+        if !line.isEmpty { lines.append(indent + line) }
         return lines.joined(separator: "\n")
     }
 }

@@ -30,7 +30,7 @@ public enum TimelineText {
                 let to = t.syscalls.first { $0.event.call == "bind" && $0.event.argument("addr") == .address(d.destination) }.flatMap { column($0.event.socket) }
                 var label = d.token
                 if d.proto == "udp" { label += " len \(d.payloadLength)" }
-                if column(d.sender) == nil { label += " from \(d.proto == "udp" ? ConnectionWording.endpoint(d.source) : d.source.address.description)" }
+                if column(d.sender) == nil { label += " from \(d.proto == "udp" ? d.source.hostPort : d.source.address.description)" }
                 ladder.arrow(ms, from: column(d.sender), to: to, label: label, flags: d.proto == "udp" ? [] : .rst, dashed: true)
                 ladder.note("#\(d.index) " + cause(d.cause) + ": " + d.explanation, .dim)
             case .segment(let s):
@@ -46,8 +46,8 @@ public enum TimelineText {
                 if let a = s.annotated.relativeAcknowledgment { label += " ack \(a)" }
                 label += " len \(s.segment.payloadLength) win \(s.segment.window)"
                 let to = receiverColumn(s, lanes: lanes, t: t)
-                if column(s.sender) == nil { label += " from \(ConnectionWording.endpoint(s.segment.flow.source))" }
-                if to == nil && s.segment.flow.source != s.segment.flow.destination { label += " to \(ConnectionWording.endpoint(s.segment.flow.destination))" }
+                if column(s.sender) == nil { label += " from \(s.segment.flow.source.hostPort)" }
+                if to == nil && s.segment.flow.source != s.segment.flow.destination { label += " to \(s.segment.flow.destination.hostPort)" }
                 ladder.arrow(ms, from: column(s.sender), to: to, label: label, flags: s.segment.flags, dashed: s.cause == .timer("retransmission"))
                 ladder.note("#\(s.index) " + cause(s.cause) + ": " + s.explanation, .dim)
                 let st = s.annotated.states

@@ -43,7 +43,6 @@ public enum ScenarioRunner {
         let capture = try LiveCapture(device: "lo", filter: "tcp or udp or icmp or icmp6")
         let calls = SocketCalls()
         var fds: [String: SocketDescriptor] = [:]
-        let loopback: IPAddress = ipv6 ? .v6(.loopback) : .v4(.loopback)
         for step in scenario.steps {
             try perform(step, calls: calls, fds: &fds, ipv6: ipv6)
             capture.drain()

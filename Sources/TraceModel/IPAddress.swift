@@ -101,4 +101,7 @@ public struct SocketAddress: Hashable, Comparable, Sendable, Codable, CustomStri
 
     /// tcpdump's `addr.port` form (used for IPv6 too, as tcpdump does).
     public var description: String { "\(address).\(port)" }
+
+    /// `127.0.0.1:8080` or `[::1]:8080`, the form reports use.
+    public var hostPort: String { address.isIPv6 ? "[\(address)]:\(port)" : "\(address):\(port)" }
 }

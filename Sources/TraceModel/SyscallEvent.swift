@@ -63,7 +63,7 @@ public enum SyscallValue: Hashable, Sendable, Codable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .int(let n): String(n)
-        case .address(let a): a.address.isIPv6 ? "[\(a.address)]:\(a.port)" : "\(a.address):\(a.port)"
+        case .address(let a): a.hostPort
         case .flags(let f): f.isEmpty ? "0" : f.joined(separator: "|")
         case .text(let t): t
         }

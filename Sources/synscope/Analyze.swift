@@ -56,9 +56,7 @@ struct Analyze: ParsableCommand {
                     continue
                 }
                 let reader = try CaptureFileReader(path: path)
-                guard LinkHeader.isSupported(reader.linkType) else {
-                    throw CaptureError(.unsupportedLinkType, path: path, message: "link type \(reader.linkType.rawValue) (\(reader.linkType)) is not supported")
-                }
+                try reader.requireDecodableLinkType()
                 var tracker = ConnectionTracker(options: .init(keepSegments: timeline || connection != nil))
                 var output = ConnectionOutput(format: format, timeline: timeline, connection: connection, selector: selector)
                 do {

@@ -50,10 +50,7 @@ struct Decode: ParsableCommand {
 
     private func decode(_ path: String) throws(CaptureError) {
         let reader = try CaptureFileReader(path: path)
-        guard LinkHeader.isSupported(reader.linkType) else {
-            throw CaptureError(.unsupportedLinkType, path: path,
-                               message: "link type \(reader.linkType.rawValue) (\(reader.linkType)) is not supported; synscope decodes EN10MB, LINUX_SLL, LINUX_SLL2, NULL, LOOP, RAW, IPV4 and IPV6")
-        }
+        try reader.requireDecodableLinkType()
         var formatter = PacketFormatter(format: format, relative: relative)
         var sink = ByteSink()
         do {

@@ -122,22 +122,8 @@ struct List: ParsableCommand {
         var text = ""
         for s in Catalogue.all {
             text += "\(s.name)\n"
-            text += wrap(s.summary, indent: "    ", width: 96) + "\n\n"
+            text += RunText.wrap(s.summary, width: 96, indent: "    ") + "\n\n"
         }
         StandardOutput.write(Array(text.utf8))
-    }
-
-    func wrap(_ text: String, indent: String, width: Int) -> String {
-        var lines: [String] = []
-        var line = indent
-        for word in text.split(separator: " ") {
-            if line.count + word.count + 1 > width && line != indent {
-                lines.append(line)
-                line = indent
-            }
-            line += (line == indent ? "" : " ") + word
-        }
-        lines.append(line)
-        return lines.joined(separator: "\n")
     }
 }

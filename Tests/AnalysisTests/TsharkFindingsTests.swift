@@ -185,10 +185,6 @@ private let acceptedList: [TsharkFindingsTests.Difference: String] = [:]
 
 // MARK: - Known bugs
 
-private func bug(_ capture: String, _ frame: Int, _ flag: Finding, onlyTshark: Bool, _ why: String)
-    -> (TsharkFindingsTests.Difference, String) {
-    (TsharkFindingsTests.Difference(capture: capture, frame: frame, flag: flag, onlyTshark: onlyTshark), why)
-}
 
 /// Differences that are synscope bugs go here, with the bug, until fixed.
 /// (Fixed: reused_ports on a SYN-ACK with a new ISN; window_full scaling the SYN-ACK's window.)
