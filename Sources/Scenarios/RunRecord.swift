@@ -18,7 +18,8 @@ public struct RunRecord: Sendable {
     public init(scenario: Scenario, live: LiveRun) {
         let metadata = RunMetadata(scenario: scenario.name, summary: scenario.summary, kernel: live.kernel, ipv6: live.ipv6,
                                    events: live.events, captureDropped: live.statistics.dropped,
-                                   namespace: live.namespace, hostNamespace: live.hostNamespace)
+                                   namespace: live.namespace, hostNamespace: live.hostNamespace,
+                                   captureInterfaceDropped: live.statistics.interfaceDropped, interrupted: live.interrupted)
         self.init(metadata: metadata, packets: live.packets, scenario: scenario)
     }
 
@@ -43,6 +44,9 @@ public struct RunRecord: Sendable {
                                            segments: segments, datagrams: datagrams)
         self.timeline = timeline
         results = scenario.map { ExpectationCheck.check($0, timeline: timeline) } ?? []
+        if let why = metadata.interrupted {
+            results.insert(ExpectationResult(expectation: "the run completes", passed: false, observed: "interrupted by \(why)"), at: 0)
+        }
     }
 }
 
@@ -59,4 +63,8 @@ public struct RunMetadata: Codable, Sendable {
     public var captureDropped: UInt32
     public var namespace: String?
     public var hostNamespace: String?
+    /// Packets the interface dropped (pcap_stats(3PCAP) ps_ifdrop).
+    public var captureInterfaceDropped: UInt32?
+    /// Why the run stopped before its end (SIGINT, SIGTERM, its deadline); nil when it ran to the end.
+    public var interrupted: String?
 }

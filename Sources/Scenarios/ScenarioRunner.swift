@@ -1,6 +1,7 @@
 import Capture
 import Glibc
 import Sockets
+import Synchronization
 import TraceModel
 
 /// What one live run recorded: the calls, the packets, the capture's counters.
@@ -15,17 +16,29 @@ public struct LiveRun: Sendable {
     /// The namespace the scenario ran in, and the process's own (they must differ).
     public var namespace: String?
     public var hostNamespace: String?
+    /// Why the run stopped early (`SIGINT`, `deadline (120 s) during step 3: recv(server)`), nil when it ran to its end.
+    public var interrupted: String?
+    /// How the capture ended: false when the end-of-run sentinel was never captured (the capture may be cut short).
+    public var sentinelSeen: Bool = true
+    /// Retransmission or probe timers still pending when the wait for them ran out.
+    public var pendingTimers: Int = 0
 }
 
 /// Runs a scenario live: a fresh network namespace on a dedicated thread,
 /// libpcap on its `lo`, the steps through `SocketCalls`, then the capture
-/// drained until the wire has been quiet for `settle`.
+/// drained until the wire is done (`WireEnd`): the sentinel seen, the
+/// kernel's pending retransmission timers fired or `settle` nanoseconds
+/// passed. A run stops early, keeping what it captured, on SIGINT or SIGTERM
+/// (`Interruption`) or when `deadline` nanoseconds have passed.
 public enum ScenarioRunner {
-    public static func run(_ scenario: Scenario, ipv6: Bool, settle: Int64) throws(EnvironmentError) -> LiveRun {
+    public static let defaultDeadline: Int64 = 120_000_000_000
+
+    public static func run(_ scenario: Scenario, ipv6: Bool, settle: Int64,
+                           deadline: Int64 = defaultDeadline) throws(EnvironmentError) -> LiveRun {
         let box = ThreadBox { () throws(EnvironmentError) -> LiveRun in
-            try runInNamespace(scenario, ipv6: ipv6, settle: settle)
+            try runInNamespace(scenario, ipv6: ipv6, settle: settle, deadline: deadline)
         }
-        return try box.runOnNewThread()
+        return try box.runOnNewThread(deadline: deadline)
     }
 
     /// The kernel release (uname(2)).
@@ -37,22 +50,41 @@ public enum ScenarioRunner {
         }
     }
 
-    static func runInNamespace(_ scenario: Scenario, ipv6: Bool, settle: Int64) throws(EnvironmentError) -> LiveRun {
+    static func runInNamespace(_ scenario: Scenario, ipv6: Bool, settle: Int64, deadline: Int64) throws(EnvironmentError) -> LiveRun {
         try NetworkNamespace.enterNew()
         for s in scenario.sysctls { try NetworkNamespace.setSysctl(s.name, s.value) }
         let capture = try LiveCapture(device: "lo", filter: "tcp or udp or icmp or icmp6")
         let calls = SocketCalls()
         var fds: [String: SocketDescriptor] = [:]
-        for step in scenario.steps {
+        var stoppedAt: String?
+        for (number, step) in scenario.steps.enumerated() {
+            if Interruption.isRequested { break }
+            let before = calls.events.count
             try perform(step, calls: calls, fds: &fds, ipv6: ipv6)
+            if Interruption.isRequested && stoppedAt == nil {
+                let call = calls.events.dropFirst(before).last.map { "\($0.call)(\($0.socket))" } ?? "\(step)"
+                stoppedAt = "step \(number + 1): \(call)"
+            }
             capture.drain()
         }
-        capture.drainUntilQuiet(settle: settle)
+        var end = WireEnd.settle(capture, bound: settle, waitForTimers: false)
         calls.closeAll()
-        capture.drainUntilQuiet(settle: settle)
-        return LiveRun(scenario: scenario.name, kernel: kernel, ipv6: ipv6, events: calls.events, packets: capture.packets,
-                       linkType: capture.linkType, statistics: capture.statistics(),
-                       namespace: NetworkNamespace.currentThreadNamespace(), hostNamespace: NetworkNamespace.processNamespace())
+        let final = WireEnd.settle(capture, bound: settle, waitForTimers: !Interruption.isRequested)
+        end.sentinelSeen = end.sentinelSeen && final.sentinelSeen
+        var interrupted: String?
+        let reason = Interruption.requested
+        if reason != 0 {
+            interrupted = Interruption.describe(reason)
+            if reason == Interruption.deadline { interrupted! += " (\(deadline / 1_000_000_000) s)" }
+            if let stoppedAt { interrupted! += " during \(stoppedAt)" }
+        }
+        var run = LiveRun(scenario: scenario.name, kernel: kernel, ipv6: ipv6, events: calls.events, packets: capture.packets,
+                          linkType: capture.linkType, statistics: capture.statistics(),
+                          namespace: NetworkNamespace.currentThreadNamespace(), hostNamespace: NetworkNamespace.processNamespace())
+        run.interrupted = interrupted
+        run.sentinelSeen = end.sentinelSeen
+        run.pendingTimers = final.pendingTimers
+        return run
     }
 
     static func address(_ spec: AddressSpec, port: UInt16, ipv6: Bool) -> SocketAddress {
@@ -111,6 +143,7 @@ final class ThreadBox: @unchecked Sendable {
     let body: () throws(EnvironmentError) -> LiveRun
     var run: LiveRun?
     var error: EnvironmentError?
+    let done = Atomic<Bool>(false)
 
     init(_ body: @escaping () throws(EnvironmentError) -> LiveRun) { self.body = body }
 
@@ -120,9 +153,13 @@ final class ThreadBox: @unchecked Sendable {
         } catch {
             self.error = error
         }
+        done.store(true, ordering: .releasing)
     }
 
-    func runOnNewThread() throws(EnvironmentError) -> LiveRun {
+    /// Starts the thread and waits for it. While it runs, this thread is the
+    /// watchdog: past `deadline` it requests a stop, and while a stop is
+    /// requested it wakes the scenario thread out of blocking calls (SIGUSR1).
+    func runOnNewThread(deadline: Int64) throws(EnvironmentError) -> LiveRun {
         var thread = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
         let status = pthread_create(&thread, nil, { raw in
@@ -133,6 +170,19 @@ final class ThreadBox: @unchecked Sendable {
             Unmanaged<ThreadBox>.fromOpaque(context).release()
             throw EnvironmentError(.namespace, "cannot start the scenario thread: \(String(cString: strerror(status)))")
         }
+        Interruption.setTarget(thread)
+        let start = RealtimeClock.monotonic()
+        var lastWake: Int64 = 0
+        while !done.load(ordering: .acquiring) {
+            RealtimeClock.sleep(nanoseconds: 10_000_000)
+            let now = RealtimeClock.monotonic()
+            if now - start >= deadline && !Interruption.isRequested { Interruption.request(Interruption.deadline) }
+            if Interruption.isRequested && now - lastWake >= 100_000_000 {
+                Interruption.wakeTarget()
+                lastWake = now
+            }
+        }
+        Interruption.setTarget(nil)
         pthread_join(thread, nil)
         if let error { throw error }
         guard let run else { throw EnvironmentError(.namespace, "the scenario thread returned nothing") }

@@ -54,7 +54,7 @@ public enum SocketOption: Hashable, Sendable {
 /// as a `SyscallEvent` with its arguments, its result or errno, and the
 /// kernel's view of the scenario's sockets right after it. Failures such as
 /// EINPROGRESS or ECONNREFUSED are outcomes, not control flow. EINTR is
-/// recorded and the call retried.
+/// recorded and the call retried, unless the run is being stopped.
 public final class SocketCalls {
     public private(set) var events: [SyscallEvent] = []
     /// Scenario names of the sockets, by descriptor.
@@ -331,7 +331,8 @@ public final class SocketCalls {
                                      begin: begin, end: end)
             if snapshotAfter { event.snapshot = snapshot() }
             events.append(event)
-            if r < 0 && e == EINTR { continue }
+            // A stop request (SIGINT, SIGTERM, the deadline) ends the retries: the EINTR is the outcome.
+            if r < 0 && e == EINTR && !Interruption.isRequested { continue }
             return event
         }
     }
