@@ -28,6 +28,9 @@ public enum RunJSON {
         s.append(",\"family\":"); s.append(jsonString: r.metadata.ipv6 ? "ipv6" : "ipv4")
         s.append(",\"sockets\":["); s.append(r.timeline.sockets.map { quoted($0) }.joined(separator: ",")); s.append("]")
         s.append(",\"capture_dropped\":"); s.append(decimal: r.metadata.captureDropped)
+        s.append(",\"capture_interface_dropped\":"); s.append(decimal: r.metadata.captureInterfaceDropped ?? 0)
+        s.append(",\"interrupted\":")
+        if let why = r.metadata.interrupted { s.append(jsonString: why) } else { s.append("null") }
         s.append(",\"events\":[")
         for (i, e) in r.timeline.entries.enumerated() {
             if i > 0 { s.append(",") }
