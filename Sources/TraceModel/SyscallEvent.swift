@@ -117,6 +117,10 @@ public struct SyscallEvent: Hashable, Sendable, Codable {
     public var outputs: [Argument]
     /// The kernel's view of the scenario's sockets right after the call.
     public var snapshot: [SocketSnapshot]
+    /// The namespace's counters that moved during the call (/proc/thread-self/net/netstat and snmp), by nstat name.
+    public var counters: [String: Int64]?
+    /// The thread that made the call (gettid(2)); nil in runs saved before threads were recorded.
+    public var tid: Int32?
 
     public struct Argument: Hashable, Sendable, Codable {
         public var name: String

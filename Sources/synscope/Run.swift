@@ -130,10 +130,15 @@ struct Run: ParsableCommand {
     }
 }
 
-/// mkdir -p for one level (the output directory).
+/// mkdir -p (the output directory).
 func makeDirectory(_ path: String) throws(CaptureError) {
-    if mkdir(path, 0o755) != 0 && errno != EEXIST {
-        throw CaptureError(.open, path: path, message: String(cString: strerror(errno)))
+    var prefix = path.hasPrefix("/") ? "/" : ""
+    for part in path.split(separator: "/") {
+        prefix += part
+        if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+            throw CaptureError(.open, path: prefix, message: String(cString: strerror(errno)))
+        }
+        prefix += "/"
     }
 }
 

@@ -5,7 +5,11 @@ import Testing
 /// is saved as a valid pcapng marked interrupted, and nothing is left behind.
 @Suite("interrupted runs", .serialized, .enabled(if: LiveSupport.enabled, LiveSupport.reason))
 struct InterruptTests {
-    /// What a run could leave behind on the host.
+    /// What a run could leave behind on the host: mounts, tracing instances of
+    /// that synscope process (named synscope-PID-N), network namespaces held by
+    /// a synscope or nft process, stray synscope/nft processes of this test
+    /// (children, or orphans adopted by init), and sockets on the scenarios' ports.
+    /// Other processes on a shared machine are left out, so that the check is exact.
     struct HostTraces: Equatable {
         var mounts: String
         var instances: String
@@ -14,16 +18,19 @@ struct InterruptTests {
         var sockets: String
     }
 
-    static func host() -> HostTraces {
-        HostTraces(mounts: LiveSupport.shell("cat /proc/self/mounts"),
-                   instances: LiveSupport.shell("unshare -m sh -c 'mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null && ls /sys/kernel/tracing/instances'"),
-                   namespaces: LiveSupport.shell("lsns -n -t net -o NS | sort"),
-                   children: LiveSupport.shell("pgrep -x synscope; pgrep -x nft"),
-                   sockets: LiveSupport.shell("ss -tanH '( sport = :5000 or sport = :5001 or sport = :6000 or dport = :5000 )'"))
+    static func host(pid: Int32? = nil) -> HostTraces {
+        let me = getpid()
+        let instance = pid.map { "synscope-\($0)-" } ?? "synscope-none-"
+        return HostTraces(
+            mounts: LiveSupport.shell("cat /proc/self/mounts"),
+            instances: LiveSupport.shell("unshare -m sh -c 'mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null && ls /sys/kernel/tracing/instances' | grep '^\(instance)' || true"),
+            namespaces: LiveSupport.shell("lsns -n -t net -o NS,PPID,COMMAND | awk '($3 == \"synscope\" || $3 == \"nft\") && ($2 == \(me) || $2 == 1)'"),
+            children: LiveSupport.shell("ps -eo pid=,ppid=,comm= | awk '($3 == \"synscope\" || $3 == \"nft\") && ($2 == \(me) || $2 == 1)'"),
+            sockets: LiveSupport.shell("ss -tanH '( sport = :5000 or sport = :5001 or sport = :6000 or dport = :5000 )'"))
     }
 
     /// Starts `synscope ARGS`, sends `signal` after `delay` seconds, and waits.
-    static func interrupt(_ arguments: [String], after delay: Double, signal: Int32 = SIGINT) throws -> (status: Int32, stderr: String) {
+    static func interrupt(_ arguments: [String], after delay: Double, signal: Int32 = SIGINT) throws -> (status: Int32, stderr: String, pid: Int32) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: LiveSupport.binary)
         p.arguments = arguments
@@ -35,7 +42,7 @@ struct InterruptTests {
         kill(p.processIdentifier, signal)
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        return (p.terminationStatus, text)
+        return (p.terminationStatus, text, p.processIdentifier)
     }
 
     @Test("SIGINT at 20 random moments: a valid, marked file and nothing left behind")
@@ -48,7 +55,7 @@ struct InterruptTests {
         for i in 0..<20 {
             let delay = Double(random.next() % 1_500) / 1_000
             let out = "\(dir)/\(i)"
-            let (status, stderr) = try Self.interrupt(["run", "keepalive", "connect", "--out", out], after: delay)
+            let (status, stderr, pid) = try Self.interrupt(["run", "keepalive", "connect", "--out", out], after: delay)
             #expect(status == 130 || status == 0, "run \(i) (SIGINT after \(delay) s): exit \(status): \(stderr)")
             let files = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
             #expect(!files.contains { $0.hasSuffix(".partial") }, "run \(i): a partial file was left: \(files)")
@@ -64,7 +71,7 @@ struct InterruptTests {
                     #expect(tshark.status == 0, "run \(i): tshark cannot read \(f): \(tshark.stderr)")
                 }
             }
-            #expect(Self.host() == before, "run \(i) (SIGINT after \(delay) s) left something behind")
+            #expect(Self.host(pid: pid) == before, "run \(i) (SIGINT after \(delay) s) left something behind")
         }
         // keepalive takes about 4 s: most of the 20 runs are interrupted, not finished.
         #expect(interrupted >= 15)
