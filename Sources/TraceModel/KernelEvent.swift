@@ -42,12 +42,13 @@ public struct KernelEvent: Hashable, Sendable, Codable {
         case receiveReset(local: SocketAddress?, remote: SocketAddress?, state: String)
         /// tcp:tcp_retransmit_skb (synAck false) or tcp:tcp_retransmit_synack (synAck true).
         case retransmit(local: SocketAddress?, remote: SocketAddress?, state: String, synAck: Bool)
-        /// sock:inet_sock_set_state, TCP only.
+        /// sock:inet_sock_set_state, TCP only. `socket` is 0: this kernel's text format does not print skaddr.
         case setState(local: SocketAddress?, remote: SocketAddress?, old: String, new: String, socket: UInt64)
         /// sock:inet_sk_error_report.
         case errorReport(local: SocketAddress?, remote: SocketAddress?, errno: Int32)
-        /// skb:kfree_skb.
-        case drop(skb: UInt64, reason: String)
+        /// skb:kfree_skb; `location` is the freeing function as printed (tcp_v4_rcv+0x99/0x1400).
+        /// NOT_SPECIFIED is also what a TIME-WAIT socket's discard path reports for a segment it did answer.
+        case drop(skb: UInt64, reason: String, location: String)
         /// syscalls:sys_enter_* (name without the prefix, e.g. "connect").
         case syscallEnter(name: String, args: [UInt64])
         /// syscalls:sys_exit_*.
