@@ -79,6 +79,54 @@ public enum NetworkNamespace {
         }
     }
 
+    /// Renames the namespace's loopback device (`ip link set dev lo name NAME`), so that kernel events
+    /// filtered on the device name see only this namespace's packets. The device must be down to be
+    /// renamed (dev_change_name in net/core/dev.c), so it is taken down, renamed and brought up again;
+    /// it keeps 127.0.0.0/8, ::1 and loopback semantics. ioctl(SIOCSIFNAME), netdevice(7).
+    public static func renameLoopback(to name: String) throws(EnvironmentError) {
+        guard !name.isEmpty, name.utf8.count < Int(IFNAMSIZ), !name.contains("/"), !name.contains(" ") else {
+            throw EnvironmentError(.namespace, "bad interface name '\(name)' (1 to \(IFNAMSIZ - 1) characters, no '/' or space)")
+        }
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw EnvironmentError(.namespace, "cannot rename lo: socket(): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        func request(_ device: String) -> ifreq {
+            var r = ifreq()
+            withUnsafeMutableBytes(of: &r.ifr_ifrn.ifrn_name) { raw in
+                for (i, b) in device.utf8.enumerated() { raw[i] = b }
+            }
+            return r
+        }
+        var flags = request("lo")
+        guard ioctl(fd, UInt(SIOCGIFFLAGS), &flags) == 0 else {
+            throw EnvironmentError(.namespace, "cannot rename lo: SIOCGIFFLAGS: \(String(cString: strerror(errno)))")
+        }
+        let wasUp = flags.ifr_ifru.ifru_flags & Int16(IFF_UP) != 0
+        if wasUp {
+            flags.ifr_ifru.ifru_flags &= ~Int16(IFF_UP)
+            guard ioctl(fd, UInt(SIOCSIFFLAGS), &flags) == 0 else {
+                throw EnvironmentError(.namespace, "cannot take lo down to rename it: SIOCSIFFLAGS: \(String(cString: strerror(errno)))")
+            }
+        }
+        var rename = request("lo")
+        withUnsafeMutableBytes(of: &rename.ifr_ifru.ifru_newname) { raw in
+            for (i, b) in name.utf8.enumerated() { raw[i] = b }
+        }
+        guard ioctl(fd, UInt(SIOCSIFNAME), &rename) == 0 else {
+            throw EnvironmentError(.namespace, "cannot rename lo to \(name): SIOCSIFNAME: \(String(cString: strerror(errno)))")
+        }
+        if wasUp {
+            var up = request(name)
+            guard ioctl(fd, UInt(SIOCGIFFLAGS), &up) == 0 else {
+                throw EnvironmentError(.namespace, "cannot bring \(name) up: SIOCGIFFLAGS: \(String(cString: strerror(errno)))")
+            }
+            up.ifr_ifru.ifru_flags |= Int16(IFF_UP)
+            guard ioctl(fd, UInt(SIOCSIFFLAGS), &up) == 0 else {
+                throw EnvironmentError(.namespace, "cannot bring \(name) up: SIOCSIFFLAGS: \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
     /// Writes a sysctl of the calling thread's namespace through /proc/sys
     /// (`net.ipv4.tcp_syn_retries` → /proc/sys/net/ipv4/tcp_syn_retries).
     /// Only `net.*` sysctls are per namespace; others are refused.
