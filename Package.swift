@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "KernelEvents", dependencies: ["TraceModel", "CSystem"]),
         .target(
             name: "Scenarios",
-            dependencies: ["TraceModel", "Sockets", "Capture", "PacketWire", "Analysis", .product(name: "Yams", package: "Yams")],
+            dependencies: ["TraceModel", "Sockets", "KernelEvents", "CSystem", "Capture", "PacketWire", "Analysis", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Catalogue")]
         ),
         .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis", "Capture", "Scenarios"]),

@@ -29,7 +29,9 @@ public enum CauseWording {
     public static let dropReasons: [(reason: String, meaning: String)] = [
         ("NO_SOCKET", "no socket accepts it (the kernel answers with an RST)"),
         ("NETFILTER_DROP", "a firewall rule (nftables) dropped it"),
-        ("TCP_LISTEN_OVERFLOW", "the listener's accept queue is full: the kernel drops the segment silently (TcpExtListenOverflows moves; no kfree_skb)"),
+        ("TCP_LISTEN_OVERFLOW", "the listener's accept queue is full, so the kernel drops it (TcpExtListenOverflows moves; a SYN goes without a kfree_skb)"),
+        ("TCP_REQQFULLDROP", "the listener's SYN queue is full and SYN cookies are off: the kernel drops the SYN silently (TcpExtTCPReqQFullDrop moves)"),
+        ("TCP_INVALID_SYN", "a SYN where none is acceptable (a retransmitted SYN-ACK at an established socket draws a challenge ACK, RFC 5961 §4)"),
         ("TCP_OLD_SEQUENCE", "its sequence numbers are all before the receive window: a duplicate"),
         ("TCP_INVALID_SEQUENCE", "its sequence numbers are outside the receive window"),
         ("TCP_RESET", "it is an RST, which ends the connection"),
@@ -72,7 +74,7 @@ public enum CauseWording {
         if reason == "NO_SOCKET" {
             why = "no socket has \(s.flow.source.hostPort) in a state that accepts the segment"
         } else if reason == "TCP_STATE", let c = closing {
-            why = listener ? "\(c.call)() of the listener \(c.socket) aborts the connection still waiting in its accept queue"
+            why = listener ? "\(c.call)() of the listening socket \(c.socket) aborts the connection still waiting in its accept queue"
                 : lingerZero ? "SO_LINGER {on, 0} makes \(c.call)() on \(c.socket) abort the connection instead of closing it"
                 : why
         }
@@ -107,6 +109,8 @@ public enum CauseWording {
         switch kernel {
         case "TCP_SYN_RECV", "TCP_NEW_SYN_RECV": "SYN-RECEIVED"
         case "TCP_CLOSE": "CLOSED"
+        case "TCP_FIN_WAIT1": "FIN-WAIT-1"
+        case "TCP_FIN_WAIT2": "FIN-WAIT-2"
         default: String((kernel.hasPrefix("TCP_") ? kernel.dropFirst(4) : Substring(kernel)).map { $0 == "_" ? "-" : $0 })
         }
     }

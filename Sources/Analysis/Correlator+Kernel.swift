@@ -44,6 +44,7 @@ extension Correlator {
             case .syscall: break
             }
         }
+        let answered = answeredFrames(attested)
         var agreement = InferenceAgreement(agree: 0, total: 0, differences: [])
         for i in segments.indices {
             let inferred = segments[i]
@@ -56,7 +57,8 @@ extension Correlator {
                 evidence.thread = thread
                 let running = callRunning(at: inferred.segment.time, thread: thread, calls: calls, threads: input.threads)
                 call = running?.event
-                if let p = a.processing, let index = indexOfFrame[p] {
+                if let p = a.processing ?? backlogSegment(for: inferred.segment, since: running?.event.begin, received: segments,
+                                                          answered: answered), let index = indexOfFrame[p] {
                     cause = .reply(to: index)
                 } else {
                     cause = running.map { .syscall(event: $0.index) } ?? .timer("unknown")
@@ -90,12 +92,34 @@ extension Correlator {
                 let replied: TCPSegment? = if case .reply(let r) = cause { segmentOfIndex[r] } else { nil }
                 s.explanation = CauseWording.kernel(cause, segment: inferred.segment, evidence: evidence, call: call, replyTo: replied)
             }
-            if let reason = a.fate { s.fate = SegmentFate(dropped: reason, evidence: "kfree_skb") }
+            // QUEUE_PURGE frees a segment the socket had accepted, when the socket goes away: not a drop.
+            if let reason = a.fate, reason != "QUEUE_PURGE" { s.fate = SegmentFate(dropped: reason, evidence: "kfree_skb") }
             segments[i] = s
             entries[s.index] = .segment(s)
         }
-        listenOverflows(attested, entries: &entries, segments: &segments, calls: calls)
+        listenOverflows(answered, entries: &entries, segments: &segments, calls: calls)
         return agreement
+    }
+
+    /// While a call holds its socket's lock, segments that arrive wait on the
+    /// socket's backlog, and the kernel processes them on the calling thread
+    /// when the call releases the lock (release_sock → sk_backlog_rcv,
+    /// net/core/sock.c). So a SYN-ACK or a pure ACK queued in process context
+    /// answers the latest segment with sequence space that reached that
+    /// socket during the call and drew no answer in softirq. Returns its frame.
+    static func backlogSegment(for s: TCPSegment, since begin: Timestamp?, received: [TimelineSegment], answered: Set<Int>) -> Int? {
+        guard let begin, s.payloadLength == 0, !s.isFIN, !s.isRST, !s.isBareSYN else { return nil }
+        return received.last { r in
+            (r.segment.flow == s.flow.reversed || s.flow.source == s.flow.destination) && r.segment.sequenceLength > 0
+                && r.segment.frame < s.frame && r.segment.time >= begin && !answered.contains(r.segment.frame)
+        }?.segment.frame
+    }
+
+    /// Frames that drew an answer in softirq.
+    static func answeredFrames(_ attested: [Int: PacketAttestation]) -> Set<Int> {
+        var answered: Set<Int> = []
+        for a in attested.values { if case .reply(let f?) = a.origin { answered.insert(f) } }
+        return answered
     }
 
     /// The call a thread was in at `time`: the one whose window holds it, else the last one begun before.
@@ -104,19 +128,20 @@ extension Correlator {
         return mine.last { $0.event.begin <= time && time <= $0.event.end } ?? mine.last { $0.event.begin <= time }
     }
 
-    /// A SYN that reached a listener, drew no answer, was not freed by
-    /// kfree_skb, and was sent while TcpExtListenOverflows moved: the full
-    /// accept queue dropped it silently (tcp_conn_request, net/ipv4/tcp_input.c).
-    static func listenOverflows(_ attested: [Int: PacketAttestation], entries: inout [TimelineEntry], segments: inout [TimelineSegment],
+    /// A SYN that reached a listener, drew no answer and was not freed by
+    /// kfree_skb was dropped silently when a listener counter moved while it
+    /// was sent: TcpExtListenOverflows (the accept queue is full) or
+    /// TcpExtTCPReqQFullDrop (the SYN queue is full, no cookies): tcp_conn_request
+    /// in net/ipv4/tcp_input.c.
+    static func listenOverflows(_ answered: Set<Int>, entries: inout [TimelineEntry], segments: inout [TimelineSegment],
                                 calls: [TimelineSyscall]) {
-        var answered: Set<Int> = []
-        for a in attested.values { if case .reply(let f?) = a.origin { answered.insert(f) } }
+        let silentDrops = [("TcpExtListenOverflows", "TCP_LISTEN_OVERFLOW"), ("TcpExtTCPReqQFullDrop", "TCP_REQQFULLDROP")]
         for i in segments.indices where segments[i].segment.isBareSYN && segments[i].fate == nil && segments[i].source == .kernel {
             let s = segments[i]
             guard !answered.contains(s.segment.frame) else { continue }
             let during = calls.last { $0.event.begin <= s.segment.time && $0.event.socket != "namespace" }
-            guard let moved = during?.event.counters?["TcpExtListenOverflows"], moved > 0 else { continue }
-            segments[i].fate = SegmentFate(dropped: "TCP_LISTEN_OVERFLOW", evidence: "counter:TcpExtListenOverflows")
+            guard let (counter, reason) = silentDrops.first(where: { (during?.event.counters?[$0.0] ?? 0) > 0 }) else { continue }
+            segments[i].fate = SegmentFate(dropped: reason, evidence: "counter:\(counter)")
             entries[s.index] = .segment(segments[i])
         }
     }

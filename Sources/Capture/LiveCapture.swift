@@ -65,7 +65,10 @@ public final class LiveCapture {
             throw EnvironmentError(.capture, "bad capture filter '\(filter)': \(message)")
         }
         defer { pcap_freecode(&program) }
-        guard pcap_setfilter(h, &program) == 0, pcap_setnonblock(h, 1, &errbuf) == 0 else {
+        // A loopback packet passes the tap twice, outgoing and incoming. libpcap
+        // drops the outgoing copy only on a device named "lo" (pcap-linux.c,
+        // lo_ifindex); a renamed loopback needs the direction set (pcap_setdirection(3PCAP)).
+        guard pcap_setfilter(h, &program) == 0, pcap_setdirection(h, PCAP_D_IN) == 0, pcap_setnonblock(h, 1, &errbuf) == 0 else {
             let message = cString(pcap_geterr(h))
             pcap_close(h)
             throw EnvironmentError(.capture, "cannot set up the capture on \(device): \(message)")

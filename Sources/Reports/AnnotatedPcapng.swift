@@ -11,13 +11,14 @@ import TraceModel
 public enum AnnotatedPcapng {
     /// The per-packet comment: `#7 reply to #5: SYN-ACK from … [retransmission]`.
     public static func comment(_ s: TimelineSegment) -> String {
-        var text = "synscope #\(s.index) \(TimelineText.cause(s.cause)): \(s.explanation)"
+        var text = "synscope #\(s.index) \(CauseLabel.segment(s)): \(s.explanation)"
         if !s.annotated.findings.isEmpty { text += " [" + s.annotated.findings.map(\.name).joined(separator: ", ") + "]" }
+        if let f = s.fate { text += "; " + CauseWording.fate(f) }
         return text
     }
 
     public static func comment(_ d: TimelineDatagram) -> String {
-        "synscope #\(d.index) \(TimelineText.cause(d.cause)): \(d.explanation)"
+        "synscope #\(d.index) \(CauseLabel.datagram(d)): \(d.explanation)"
     }
 
     public static func write(_ r: RunRecord, to path: String) throws(CaptureError) {

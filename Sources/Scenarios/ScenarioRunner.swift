@@ -1,5 +1,7 @@
+import CSystem
 import Capture
 import Glibc
+import KernelEvents
 import Sockets
 import Synchronization
 import TraceModel
@@ -22,6 +24,15 @@ public struct LiveRun: Sendable {
     public var sentinelSeen: Bool = true
     /// Retransmission or probe timers still pending when the wait for them ran out.
     public var pendingTimers: Int = 0
+    /// The kernel's events of the run (nil when they could not be recorded: see `kernelUnavailable`).
+    public var kernelEvents: [KernelEvent]?
+    public var kernelUnavailable: String?
+    /// Events the tracing instance lost (per_cpu stats: overrun + dropped).
+    public var kernelEventsLost: Int = 0
+    /// The scenario's loopback device, renamed per run (`syn-XXXX`) so that kernel events can be told from the host's.
+    public var device: String = "lo"
+    /// The threads that made the scenario's calls.
+    public var threads: [Int32] = []
 }
 
 /// Runs a scenario live: a fresh network namespace on a dedicated thread,
@@ -52,15 +63,29 @@ public enum ScenarioRunner {
 
     static func runInNamespace(_ scenario: Scenario, ipv6: Bool, settle: Int64, deadline: Int64) throws(EnvironmentError) -> LiveRun {
         try NetworkNamespace.enterNew()
+        // A device name of its own, so that the kernel's packet events of this run can be told from any other namespace's.
+        let device = String(format4: UInt16.random(in: 0...UInt16.max))
+        try NetworkNamespace.renameLoopback(to: device)
         for s in scenario.sysctls { try NetworkNamespace.setSysctl(s.name, s.value) }
-        let capture = try LiveCapture(device: "lo", filter: "tcp or udp or icmp or icmp6")
+        let capture = try LiveCapture(device: device, filter: "tcp or udp or icmp or icmp6")
+        var tracer: KernelTracer?
+        var unavailable: String?
+        do {
+            let t = try KernelTracer(device: device)
+            try t.start()
+            tracer = t
+        } catch {
+            unavailable = error.message
+        }
         let calls = SocketCalls()
         var fds: [String: SocketDescriptor] = [:]
         var stoppedAt: String?
         for (number, step) in scenario.steps.enumerated() {
             if Interruption.isRequested { break }
             let before = calls.events.count
+            let counters = NetCounters.read()
             try perform(step, calls: calls, fds: &fds, ipv6: ipv6)
+            calls.noteCounters(NetCounters.delta(counters, NetCounters.read()), since: before)
             if Interruption.isRequested && stoppedAt == nil {
                 let call = calls.events.dropFirst(before).last.map { "\($0.call)(\($0.socket))" } ?? "\(step)"
                 stoppedAt = "step \(number + 1): \(call)"
@@ -68,8 +93,12 @@ public enum ScenarioRunner {
             capture.drain()
         }
         var end = WireEnd.settle(capture, bound: settle, waitForTimers: false)
+        let closing = calls.events.count
+        let counters = NetCounters.read()
         calls.closeAll()
+        calls.noteCounters(NetCounters.delta(counters, NetCounters.read()), since: closing)
         let final = WireEnd.settle(capture, bound: settle, waitForTimers: !Interruption.isRequested)
+        let recording = tracer?.stop()
         end.sentinelSeen = end.sentinelSeen && final.sentinelSeen
         var interrupted: String?
         let reason = Interruption.requested
@@ -84,6 +113,11 @@ public enum ScenarioRunner {
         run.interrupted = interrupted
         run.sentinelSeen = end.sentinelSeen
         run.pendingTimers = final.pendingTimers
+        run.kernelEvents = recording?.events
+        run.kernelUnavailable = unavailable
+        run.kernelEventsLost = recording?.lost ?? 0
+        run.device = device
+        run.threads = [Int32(truncatingIfNeeded: synscope_gettid())]
         return run
     }
 
@@ -187,5 +221,13 @@ final class ThreadBox: @unchecked Sendable {
         if let error { throw error }
         guard let run else { throw EnvironmentError(.namespace, "the scenario thread returned nothing") }
         return run
+    }
+}
+
+extension String {
+    /// `syn-` and four hex digits: a per-run interface name (IFNAMSIZ allows 15 characters).
+    init(format4 value: UInt16) {
+        let hex = String(value, radix: 16)
+        self = "syn-" + String(repeating: "0", count: 4 - hex.count) + hex
     }
 }

@@ -312,6 +312,12 @@ public final class SocketCalls {
         return event
     }
 
+    /// Attaches the counters that moved during a step to the last call the step recorded.
+    public func noteCounters(_ moved: [String: Int64], since first: Int) {
+        guard !moved.isEmpty, events.count > first else { return }
+        events[events.count - 1].counters = moved
+    }
+
     /// Closes every socket the scenario left open, recording each close.
     public func closeAll() {
         for s in sockets where s.open { close(SocketDescriptor(rawValue: s.fd)) }
