@@ -2,6 +2,7 @@ import CSystem
 import Capture
 import Glibc
 import KernelEvents
+import Analysis
 import Sockets
 import Synchronization
 import TraceModel
@@ -113,11 +114,11 @@ public enum ScenarioRunner {
         run.interrupted = interrupted
         run.sentinelSeen = end.sentinelSeen
         run.pendingTimers = final.pendingTimers
-        run.kernelEvents = recording?.events
+        run.threads = [Int32(truncatingIfNeeded: synscope_gettid())]
+        run.kernelEvents = recording.map { KernelEventScope.prune($0.events, threads: Set(run.threads)) }
         run.kernelUnavailable = unavailable
         run.kernelEventsLost = recording?.lost ?? 0
         run.device = device
-        run.threads = [Int32(truncatingIfNeeded: synscope_gettid())]
         return run
     }
 
