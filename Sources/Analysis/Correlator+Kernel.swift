@@ -149,9 +149,16 @@ extension Correlator {
     /// The kernel's state changes of this run, named by socket. Only changes
     /// of the run's own addresses are kept.
     static func stateChanges(_ events: [KernelEvent], flows: Set<DirectedFlow>, owners: SocketOwners) -> [StateChange] {
+        // A socket's first change (CLOSED → SYN-SENT) is made before connect() picks its port:
+        // the socket pointer names it until a later change shows the port.
+        var known: [UInt64: (SocketAddress, SocketAddress)] = [:]
+        for e in events {
+            if case .setState(let l?, let r?, _, _, let sk) = e.kind, l.port != 0 { known[sk] = (l, r) }
+        }
         var changes: [StateChange] = []
         for e in events {
-            guard case .setState(let local, let remote, let old, let new, _) = e.kind, let local, let remote else { continue }
+            guard case .setState(let l?, let r?, let old, let new, let sk) = e.kind else { continue }
+            let (local, remote) = l.port == 0 ? known[sk] ?? (l, r) : (l, r)
             let flow = DirectedFlow(local, remote)
             let listening = remote.port == 0
             guard flows.contains(flow) || (listening && owners.bound[local] != nil) else { continue }

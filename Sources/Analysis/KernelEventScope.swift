@@ -25,7 +25,34 @@ public enum KernelEventScope {
             }
         }
         for k in packetTimes.keys { packetTimes[k]!.sort() }
-        return events.filter { e in
+        let kept = events.map { near($0, packetTimes: packetTimes, threads: threads) }
+        // A socket of the run also changes state where no packet is near (a connect()
+        // that times out closes in its timer): its pointer, seen in a kept event, keeps those too.
+        var sockets: Set<UInt64> = []
+        var tuples: Set<DirectedFlowKey> = []
+        for (e, keep) in zip(events, kept) where keep {
+            if case .setState(let l, let r, _, _, let sk) = e.kind {
+                sockets.insert(sk)
+                if let l, let r, l.port != 0 { tuples.insert(DirectedFlowKey(l, r)) }
+            }
+        }
+        return zip(events, kept).compactMap { e, keep in
+            if keep { return e }
+            switch e.kind {
+            case .setState(_, _, _, _, let sk) where sockets.contains(sk): return e
+            case .errorReport(let l?, let r?, _) where tuples.contains(DirectedFlowKey(l, r)): return e
+            default: return nil
+            }
+        }
+    }
+
+    struct DirectedFlowKey: Hashable {
+        var local: SocketAddress, remote: SocketAddress
+        init(_ l: SocketAddress, _ r: SocketAddress) { local = l; remote = r }
+    }
+
+    static func near(_ e: KernelEvent, packetTimes: [Int: [Int64]], threads: Set<Int32>) -> Bool {
+        do {
             switch e.kind {
             case .devQueue, .receive, .marker: return true
             default: break
@@ -38,8 +65,8 @@ public enum KernelEventScope {
                 let mid = (low + high) / 2
                 if times[mid] < e.time.nanoseconds { low = mid + 1 } else { high = mid }
             }
-            let near = [low - 1, low].filter { $0 >= 0 && $0 < times.count }.map { abs(times[$0] - e.time.nanoseconds) }
-            return (near.min() ?? .max) <= window
+            let distance = [low - 1, low].filter { $0 >= 0 && $0 < times.count }.map { abs(times[$0] - e.time.nanoseconds) }
+            return (distance.min() ?? .max) <= window
         }
     }
 }

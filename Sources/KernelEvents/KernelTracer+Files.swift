@@ -11,7 +11,9 @@ extension KernelTracer {
             throw failure("unshare(CLONE_NEWNS)")
         }
         guard mount(nil, "/", nil, UInt(MS_REC) | UInt(MS_PRIVATE), nil) == 0 else { throw failure("mount --make-rprivate /") }
-        guard mount("nodev", tracefs, "tracefs", 0, nil) == 0 else {
+        // EBUSY: tracefs is mounted there already (most distributions mount it); this
+        // namespace holds a private copy of that mount, which serves as well.
+        guard mount("nodev", tracefs, "tracefs", 0, nil) == 0 || (errno == EBUSY && access("\(tracefs)/instances", F_OK) == 0) else {
             if errno == ENODEV { throw EnvironmentError(.tracing, "this kernel has no tracefs") }
             throw failure("mount -t tracefs nodev \(tracefs)")
         }

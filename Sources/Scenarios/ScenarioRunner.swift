@@ -81,12 +81,15 @@ public enum ScenarioRunner {
         let calls = SocketCalls()
         var fds: [String: SocketDescriptor] = [:]
         var stoppedAt: String?
+        var counters = NetCounters.read()
         for (number, step) in scenario.steps.enumerated() {
             if Interruption.isRequested { break }
             let before = calls.events.count
-            let counters = NetCounters.read()
             try perform(step, calls: calls, fds: &fds, ipv6: ipv6)
-            calls.noteCounters(NetCounters.delta(counters, NetCounters.read()), since: before)
+            // One reading per step: this step's "after" is the next step's "before".
+            let now = NetCounters.read()
+            calls.noteCounters(NetCounters.delta(counters, now), since: before)
+            counters = now
             if Interruption.isRequested && stoppedAt == nil {
                 let call = calls.events.dropFirst(before).last.map { "\($0.call)(\($0.socket))" } ?? "\(step)"
                 stoppedAt = "step \(number + 1): \(call)"
@@ -95,7 +98,7 @@ public enum ScenarioRunner {
         }
         var end = WireEnd.settle(capture, bound: settle, waitForTimers: false)
         let closing = calls.events.count
-        let counters = NetCounters.read()
+        counters = NetCounters.read()
         calls.closeAll()
         calls.noteCounters(NetCounters.delta(counters, NetCounters.read()), since: closing)
         let final = WireEnd.settle(capture, bound: settle, waitForTimers: !Interruption.isRequested)

@@ -43,6 +43,13 @@ public enum Interruption {
         sigemptyset(&wake.sa_mask)
         wake.sa_flags = 0
         sigaction(SIGUSR1, &wake, nil)
+        // A blocked mask is inherited through exec (signal(7)): a parent that
+        // blocks SIGINT would otherwise make Ctrl-C wait until the run ends.
+        // Threads made later inherit this thread's mask.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in [SIGINT, SIGTERM, SIGUSR1] { sigaddset(&set, s) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Requests a stop from ordinary code (the deadline watchdog).

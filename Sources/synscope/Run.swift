@@ -98,6 +98,12 @@ struct Run: ParsableCommand {
             if live.pendingTimers > 0 {
                 Diagnostics.error("note: \(scenario.name): \(live.pendingTimers) kernel retransmission timers were still pending after --settle \(settle) ms; later segments are not in the capture")
             }
+            if let why = live.kernelUnavailable {
+                Diagnostics.error("\(scenario.name): kernel events unavailable (\(why)); every cause is inferred from the packets and labelled so")
+            }
+            if live.kernelEventsLost > 0 {
+                Diagnostics.error("WARNING: \(scenario.name): the tracing instance lost \(live.kernelEventsLost) kernel events; some causes may be inferred")
+            }
             if let why = live.interrupted {
                 Diagnostics.error("\(scenario.name): interrupted by \(why); the capture so far is saved and marked interrupted")
                 stopped = Interruption.requested
