@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 
-/// The binary installed alone (tools/install copies only `synscope`), run by
-/// an unprivileged user whose working directory it cannot enter (a mode-700
-/// clone): list, decode, analyze and report work; run refuses with exit 2 and
-/// one message; nothing crashes. Needs root for setpriv, like the live tests.
+/// The binary installed alone (tools/install copies only `synscope`; the
+/// repository and its .build hidden), run by an unprivileged user whose
+/// working directory it cannot enter (a mode-700 clone): list, decode,
+/// analyze and report work; run refuses with exit 2 and one message; nothing
+/// crashes. Needs root (setpriv, a private mount namespace), like the live tests.
 @Suite("installed binary as user nobody", .enabled(if: LiveSupport.enabled, LiveSupport.reason))
 struct InstalledBinaryTests {
     /// A copy of the built binary in a directory of its own, a closed working
@@ -51,9 +52,13 @@ struct InstalledBinaryTests {
 
     /// Runs the copied binary as nobody, with the closed directory as its working directory.
     static func runAsNobody(_ setup: Setup, _ arguments: [String]) throws -> Outcome {
+        // In a private mount namespace (gone with the process), an empty tmpfs
+        // hides this repository and its .build, as if the binary were installed alone.
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", setup.binary] + arguments
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        p.arguments = ["--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+                       "mount -t tmpfs -o mode=700,size=1m none \"$1\" && shift && exec /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \"$@\"",
+                       "sh", LiveSupport.root.path, setup.binary] + arguments
         p.currentDirectoryURL = URL(fileURLWithPath: setup.closed)
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = "enable=no"
