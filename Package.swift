@@ -27,7 +27,8 @@ let package = Package(
         .target(
             name: "Scenarios",
             dependencies: ["TraceModel", "Sockets", "KernelEvents", "CSystem", "Capture", "PacketWire", "Analysis", .product(name: "Yams", package: "Yams")],
-            resources: [.copy("Catalogue")]
+            // The YAML files are embedded by tools/embed-catalogue (CatalogueFiles.swift), not shipped as resources.
+            exclude: ["Catalogue"]
         ),
         .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis", "Capture", "Scenarios"]),
         .executableTarget(

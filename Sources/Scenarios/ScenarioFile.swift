@@ -19,6 +19,7 @@ public struct ScenarioFileError: Error, Sendable, CustomStringConvertible {
 /// Every mistake is reported with its line, before anything runs.
 public enum ScenarioFile {
     public static func parse(_ text: String, source: String) throws(ScenarioFileError) -> Scenario {
+        try ScenarioFileLimits.check(text: text, source: source)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -32,6 +33,7 @@ public enum ScenarioFile {
         } catch {
             throw ScenarioFileError(source: source, line: nil, message: "not valid YAML: \(error)")
         }
+        try ScenarioFileLimits.check(root: root, source: source)
         var p = Parser(source: source)
         return try p.scenario(root)
     }
