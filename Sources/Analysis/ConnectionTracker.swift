@@ -32,7 +32,7 @@ public struct ConnectionTracker {
     }
 
     public let options: Options
-    private var open: [FlowKey: ConnectionRecord] = [:]
+    private var open = FlowTable<ConnectionRecord>()
     /// Finished connections in the order they finished, with the time they did.
     private var finished: [(key: FlowKey, id: Int)] = []
     private var finishedHead = 0
@@ -91,7 +91,7 @@ public struct ConnectionTracker {
     public mutating func finish() -> [Connection] {
         var all = pendingEmit
         pendingEmit.removeAll()
-        all += open.values.map { $0.connection() }
+        all += open.allValues.map { $0.connection() }
         open.removeAll()
         finished.removeAll()
         finishedHead = 0
@@ -145,7 +145,9 @@ public struct ConnectionTracker {
 extension ConnectionRecord {
     /// Records a finding the tracker adds from outside the connection.
     func note(_ f: Finding, on annotated: AnnotatedSegment) {
-        findingCounts[f, default: 0] += 1
+        var one = Findings()
+        one.insert(f)
+        count(one)
         if keepSegments, !segments.isEmpty { segments[segments.count - 1].findings.insert(f) }
     }
 }
