@@ -214,6 +214,7 @@ public final class SocketCalls: @unchecked Sendable {
             self.noteLocal(SocketDescriptor(rawValue: newFD))
             event.outputs.append(.init("socket", .text(newName)))
             if let p = SocketAddress(peer) { event.outputs.append(.init("peer", .address(p))) }
+            if let local = self.locals[newName] { event.outputs.append(.init("addr", .address(local))) }
         }
         let new = event.result.map { SocketDescriptor(rawValue: Int32($0)) }
         return (new, event)
