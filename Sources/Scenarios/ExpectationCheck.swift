@@ -38,7 +38,7 @@ public enum ExpectationCheck {
             case .queue(let step, let socket, let field, let range):
                 let want = range.count == 1 ? "\(range.lowerBound)" : "\(range.lowerBound)..\(range.upperBound)"
                 let call = (0...step).reversed().lazy.compactMap { stepCall[$0] }.first
-                let snap = call?.event.snapshot.first { $0.socket == socket }
+                let snap = call.flatMap { kernelView(of: socket, at: $0, calls) }
                 let value: Int? = switch field {
                 case "recv_q", "accept_queue": snap?.receiveQueue
                 case "send_q": snap?.sendQueue
@@ -49,7 +49,7 @@ public enum ExpectationCheck {
             case .accepted(let step, let client):
                 guard let c = stepCall[step] else { return .init(expectation: "step \(step) accepts \(client)", passed: false, observed: "step not run") }
                 let peer = c.event.outputs.first { $0.name == "peer" }?.value.description
-                let local = c.event.snapshot.first { $0.socket == client }?.local?.hostPort
+                let local = kernelView(of: client, at: c, calls)?.local?.hostPort
                 return .init(expectation: "accept() on \(c.event.socket) returns \(client)'s connection",
                              passed: peer != nil && peer == local, observed: "peer \(peer ?? "none"), \(client) is \(local ?? "unknown")")
             case .raised(let step, let signal):
@@ -81,7 +81,7 @@ public enum ExpectationCheck {
             case .kernelState(let step, let socket, let state):
                 // The snapshot after the step, or after the last call before it (a sleep takes none).
                 let call = (0...step).reversed().lazy.compactMap { stepCall[$0] }.first
-                let got = call?.event.snapshot.first { $0.socket == socket }?.state ?? "not in the table"
+                let got = call.flatMap { kernelView(of: socket, at: $0, calls) }?.state ?? "not in the table"
                 return .init(expectation: "after step \(step) the kernel shows \(socket) in \(state)", passed: got == state, observed: got)
             case .endpointStates(let originator, let wanted):
                 // One connection must pass through the states in order.
@@ -125,6 +125,17 @@ public enum ExpectationCheck {
             if next < calls.count { stepCall[i] = calls[next]; next += 1 }
         }
         return stepCall
+    }
+
+    /// The socket's entry in the snapshot after `call`, or, when that snapshot
+    /// lists only changes (many sockets), in the last one before it that has it.
+    static func kernelView(of socket: String, at call: TimelineSyscall, _ calls: [TimelineSyscall]) -> SocketSnapshot? {
+        if let s = call.event.snapshot.first(where: { $0.socket == socket }) { return s }
+        guard let i = calls.firstIndex(where: { $0.index == call.index }) else { return nil }
+        for c in calls[..<i].reversed() {
+            if let s = c.event.snapshot.first(where: { $0.socket == socket }) { return s }
+        }
+        return nil
     }
 
     /// "10000 ms" when the call was interrupted by its step's timeout.

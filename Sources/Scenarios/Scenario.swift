@@ -50,6 +50,10 @@ public struct StepInfo: Sendable, Hashable {
     public var timeoutMilliseconds: Int
     /// The step's line in its file (1-based).
     public var line: Int?
+    /// Whether the kernel's socket table is read after the step. Reading it
+    /// costs milliseconds, so the steps of a large repeat skip it unless an
+    /// expectation of theirs needs it.
+    public var snapshot = true
 
     public static let defaultTimeoutMilliseconds = 10_000
 
@@ -87,8 +91,8 @@ public enum Payload: Sendable, Hashable {
 /// One step of a scenario, on a named socket. `loopback` and `any` follow
 /// the socket's family: its own `family`, else the run's (`--ipv6`).
 public enum Step: Sendable, Hashable {
-    /// socket(2); `ipv6` nil takes the run's family.
-    case socket(String, udp: Bool, ipv6: Bool?)
+    /// socket(2); `ipv6` nil takes the run's family; `nonBlocking` is SOCK_NONBLOCK.
+    case socket(String, udp: Bool, ipv6: Bool?, nonBlocking: Bool)
     case option(String, SocketOption)
     case nonBlocking(String)
     case bind(String, address: AddressSpec, port: UInt16)
@@ -122,7 +126,7 @@ public enum Step: Sendable, Hashable {
     /// The socket the step acts on (nil for sleep).
     public var socket: String? {
         switch self {
-        case .socket(let s, _, _), .option(let s, _), .nonBlocking(let s), .bind(let s, _, _), .listen(let s, _),
+        case .socket(let s, _, _, _), .option(let s, _), .nonBlocking(let s), .bind(let s, _, _), .listen(let s, _),
              .connect(let s, _, _), .accept(let s, _), .send(let s, _, _), .sendTo(let s, _, _, _), .recv(let s, _, _), .shutdown(let s, _),
              .close(let s), .poll(let s, _, _), .socketError(let s), .getsockname(let s):
             s

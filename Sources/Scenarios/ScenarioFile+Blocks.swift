@@ -41,11 +41,28 @@ extension Parser {
         case "repeat":
             let count = try int(head.value, "repeat", in: 1...10_000)
             guard steps.count + count * list.count <= 100_000 else { throw fail(head.value, "repeat makes more than 100000 steps") }
+            let first = steps.count
             for i in 0..<count {
                 for child in list { try step(Self.substitute(child, i)) }
             }
+            if count > Self.snapshotRepeatLimit {
+                for j in first..<steps.count { info[j].snapshot = false }
+            }
         default:
             throw fail(head.keyNode, "unknown block '\(head.key)'; blocks are thread and repeat")
+        }
+    }
+
+    /// A repeat of more than this many rounds takes kernel snapshots only where an expectation needs one.
+    static let snapshotRepeatLimit = 8
+
+    /// Steps whose expectations read the kernel's table keep their snapshot.
+    mutating func keepNeededSnapshots() {
+        for e in expectations {
+            switch e {
+            case .kernelState(let step, _, _), .queue(let step, _, _, _), .accepted(let step, _): info[step].snapshot = true
+            default: break
+            }
         }
     }
 

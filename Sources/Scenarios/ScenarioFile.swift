@@ -124,6 +124,7 @@ struct Parser {
         }
         try stepList(Array(list))
         if let expectNode { try scenarioExpectations(expectNode) }
+        keepNeededSnapshots()
         return Scenario(name: name, summary: summary.trimmingWhitespace, sysctls: sysctls, steps: steps, stepInfo: info,
                         expectations: expectations, source: source, slow: slow)
     }
@@ -228,8 +229,9 @@ struct Parser {
                 default: throw fail(f, "family must be ipv4 or ipv6")
                 }
             }
+            let nb = try arg("nonblocking").map { (n: Node) throws(ScenarioFileError) -> Bool in try bool(n, "nonblocking") } ?? false
             sockets.insert(name)
-            parsed = .socket(name, udp: udp, ipv6: ipv6)
+            parsed = .socket(name, udp: udp, ipv6: ipv6, nonBlocking: nb)
         case "setsockopt":
             let s = try socketName()
             parsed = .option(s, try option(try required("option"), value: arg("value")))

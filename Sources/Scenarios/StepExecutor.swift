@@ -16,6 +16,7 @@ final class StepExecutor: @unchecked Sendable {
     private var fds: [String: SocketDescriptor] = [:]
     private var families: [String: Bool] = [:]
     private var running: [String: pthread_t] = [:]
+    private var finished: Set<String> = []
     private var failure: EnvironmentError?
 
     init(scenario: Scenario, calls: SocketCalls, ipv6: Bool) {
@@ -29,7 +30,7 @@ final class StepExecutor: @unchecked Sendable {
     func run(afterStep: () -> Void) throws(EnvironmentError) {
         calls.enterThread(nil)
         try run(0..<scenario.steps.count, afterStep: afterStep)
-        for name in lock.locked({ Array(running.keys) }).sorted() { join(name) }
+        for name in lock.locked({ Array(running.keys) }).sorted() { join(name, whileWaiting: afterStep) }
         if let failure = lock.locked({ failure }) { throw failure }
     }
 
@@ -42,9 +43,17 @@ final class StepExecutor: @unchecked Sendable {
                 i += 1 + count
                 continue
             case .join(let name):
-                join(name)
+                join(name, whileWaiting: afterStep)
+            case .sleep(let ms):
+                // The main thread keeps draining the capture while it sleeps.
+                calls.beginStep(i, timeoutMilliseconds: 0, snapshot: false)
+                let end = RealtimeClock.now().nanoseconds + Int64(ms) * 1_000_000
+                while case let left = end - RealtimeClock.now().nanoseconds, left > 0 {
+                    afterStep()
+                    RealtimeClock.sleep(nanoseconds: min(left, 2_000_000))
+                }
             case let step:
-                calls.beginStep(i, timeoutMilliseconds: scenario.stepInfo[i].timeoutMilliseconds)
+                calls.beginStep(i, timeoutMilliseconds: scenario.stepInfo[i].timeoutMilliseconds, snapshot: scenario.stepInfo[i].snapshot)
                 try perform(step)
             }
             afterStep()
@@ -61,6 +70,7 @@ final class StepExecutor: @unchecked Sendable {
             } catch {
                 lock.locked { if failure == nil { failure = error } }
             }
+            lock.locked { _ = finished.insert(name) }
         }
         var thread = pthread_t()
         let context = Unmanaged.passRetained(box).toOpaque()
@@ -75,9 +85,15 @@ final class StepExecutor: @unchecked Sendable {
         lock.locked { running[name] = thread }
     }
 
-    /// pthread_join(3). Each of the thread's steps is bounded by its timeout, so this returns.
-    private func join(_ name: String) {
+    /// pthread_join(3), once the thread has run its steps; the main thread
+    /// drains the capture meanwhile. Each of the thread's steps is bounded by
+    /// its timeout, so this returns.
+    private func join(_ name: String, whileWaiting: () -> Void) {
         guard let thread = lock.locked({ running.removeValue(forKey: name) }) else { return }
+        while !lock.locked({ finished.contains(name) }) {
+            whileWaiting()
+            RealtimeClock.sleep(nanoseconds: 1_000_000)
+        }
         pthread_join(thread, nil)
     }
 
@@ -94,9 +110,9 @@ final class StepExecutor: @unchecked Sendable {
 
     private func perform(_ step: Step) throws(EnvironmentError) {
         switch step {
-        case .socket(let name, let udp, let family):
+        case .socket(let name, let udp, let family, let nonBlocking):
             let v6 = family ?? ipv6
-            if let d = calls.socket(name, ipv6: v6, udp: udp).0 { lock.locked { fds[name] = d; families[name] = v6 } }
+            if let d = calls.socket(name, ipv6: v6, udp: udp, nonBlocking: nonBlocking).0 { lock.locked { fds[name] = d; families[name] = v6 } }
         case .option(let name, let option): calls.setOption(fd(name), option)
         case .nonBlocking(let name): calls.setNonBlocking(fd(name))
         case .bind(let name, let spec, let port): calls.bind(fd(name), address(spec, port: port, socket: name))

@@ -33,6 +33,8 @@ struct CallContext {
     var thread: String?
     var step: Int?
     var timeoutMilliseconds: Int = 0
+    /// Read the kernel's socket table after each call of the step.
+    var snapshot = true
 }
 
 /// The signal a step's timer sends to interrupt its thread's blocking call.
@@ -91,7 +93,7 @@ extension SocketCalls {
             if timedOut { event.outputs.append(.init("timed_out", .text("\(context.timeoutMilliseconds) ms"))) }
             lock.locked {
                 after(&event)
-                event.snapshot = snapshot()
+                if context.snapshot { event.snapshot = snapshot(focus: socket) }
                 events.append(event)
             }
             if r < 0 && e == EINTR && !timedOut { continue }
@@ -119,12 +121,13 @@ extension SocketCalls {
     }
 
     /// The step the calling thread is about to run, and its timeout (0: none).
-    public func beginStep(_ index: Int, timeoutMilliseconds: Int) {
+    public func beginStep(_ index: Int, timeoutMilliseconds: Int, snapshot: Bool = true) {
         let tid = synscope_gettid()
         lock.locked {
             var c = contexts[tid] ?? CallContext()
             c.step = index
             c.timeoutMilliseconds = timeoutMilliseconds
+            c.snapshot = snapshot
             contexts[tid] = c
         }
     }

@@ -74,6 +74,8 @@ public final class SocketCalls: @unchecked Sendable {
     /// The last 4-tuple seen for each socket, to follow it into TIME-WAIT.
     var tuples: [String: (local: SocketAddress, remote: SocketAddress)] = [:]
     var locals: [String: SocketAddress] = [:]
+    /// Each socket's last snapshot entry (for the short snapshots of many sockets).
+    var lastSnapshot: [String: SocketSnapshot] = [:]
 
     public init() {}
 
@@ -83,11 +85,12 @@ public final class SocketCalls: @unchecked Sendable {
 
     /// socket(2). `kind` is SOCK_STREAM or SOCK_DGRAM.
     @discardableResult
-    public func socket(_ name: String, ipv6: Bool, udp: Bool = false) -> (SocketDescriptor?, SyscallEvent) {
+    public func socket(_ name: String, ipv6: Bool, udp: Bool = false, nonBlocking: Bool = false) -> (SocketDescriptor?, SyscallEvent) {
         let family = ipv6 ? AF_INET6 : AF_INET
         let type = Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+            | (nonBlocking ? Int32(SOCK_NONBLOCK.rawValue) : 0)
         let args = [SyscallEvent.Argument("domain", .text(ipv6 ? "AF_INET6" : "AF_INET")),
-                    .init("type", .text(udp ? "SOCK_DGRAM" : "SOCK_STREAM"))]
+                    .init("type", .text((udp ? "SOCK_DGRAM" : "SOCK_STREAM") + (nonBlocking ? "|SOCK_NONBLOCK" : "")))]
         let event = record(name, fd: -1, "socket", args, { Glibc.socket(family, type, 0) }) { event in
             guard let fd = event.result.map(Int32.init) else { return }
             self.names[fd] = name
