@@ -17,6 +17,9 @@ final class StepExecutor: @unchecked Sendable {
     private var families: [String: Bool] = [:]
     private var running: [String: pthread_t] = [:]
     private var finished: Set<String> = []
+    /// Threads declared one after another start together: each waits until
+    /// the main thread has started them all (it reaches a step that is not a thread).
+    private var released = true
     private var failure: EnvironmentError?
 
     init(scenario: Scenario, calls: SocketCalls, ipv6: Bool) {
@@ -39,13 +42,17 @@ final class StepExecutor: @unchecked Sendable {
         while i < range.upperBound {
             switch scenario.steps[i] {
             case .thread(let name, let count):
+                lock.locked { released = false }
                 try start(name, i + 1..<i + 1 + count)
                 i += 1 + count
+                if i >= range.upperBound { lock.locked { released = true } }
                 continue
             case .join(let name):
+                lock.locked { released = true }
                 join(name, whileWaiting: afterStep)
             case .sleep(let ms):
                 // The main thread keeps draining the capture while it sleeps.
+                lock.locked { released = true }
                 calls.beginStep(i, timeoutMilliseconds: 0, snapshot: false)
                 let end = RealtimeClock.now().nanoseconds + Int64(ms) * 1_000_000
                 while case let left = end - RealtimeClock.now().nanoseconds, left > 0 {
@@ -53,6 +60,7 @@ final class StepExecutor: @unchecked Sendable {
                     RealtimeClock.sleep(nanoseconds: min(left, 2_000_000))
                 }
             case let step:
+                lock.locked { released = true }
                 calls.beginStep(i, timeoutMilliseconds: scenario.stepInfo[i].timeoutMilliseconds, snapshot: scenario.stepInfo[i].snapshot)
                 try perform(step)
             }
@@ -65,6 +73,7 @@ final class StepExecutor: @unchecked Sendable {
     private func start(_ name: String, _ range: Range<Int>) throws(EnvironmentError) {
         let box = ThreadBody { [self] in
             calls.enterThread(name)
+            while !lock.locked({ released }) { RealtimeClock.sleep(nanoseconds: 50_000) }
             do throws(EnvironmentError) {
                 try run(range) {}
             } catch {

@@ -91,10 +91,12 @@ extension SocketCalls {
             event.step = context.step
             let timedOut = r < 0 && e == EINTR && fired
             if timedOut { event.outputs.append(.init("timed_out", .text("\(context.timeoutMilliseconds) ms"))) }
+            // The table is read outside the lock, after `after` has noted new sockets.
+            lock.locked { after(&event) }
+            let rows = context.snapshot ? TCPTable.read() : []
             lock.locked {
-                after(&event)
-                if context.snapshot { event.snapshot = snapshot(focus: socket) }
-                events.append(event)
+                if context.snapshot { event.snapshot = snapshot(rows: rows, focus: socket) }
+                recorded.append(event)
             }
             if r < 0 && e == EINTR && !timedOut { continue }
             return event
@@ -110,7 +112,7 @@ extension SocketCalls {
             event.thread = context.thread
             event.tid = tid
             event.step = context.step
-            events.append(event)
+            recorded.append(event)
         }
     }
 

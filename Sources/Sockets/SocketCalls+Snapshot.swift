@@ -12,6 +12,11 @@ extension SocketCalls {
     /// its last 4-tuple (TIME-WAIT sockets belong to no descriptor).
     public func snapshot(focus: String? = nil) -> [SocketSnapshot] {
         let rows = TCPTable.read()
+        return lock.locked { snapshot(rows: rows, focus: focus) }
+    }
+
+    /// The snapshot from rows already read (reading takes milliseconds: other threads' calls go on meanwhile).
+    func snapshot(rows: [TCPTableRow], focus: String?) -> [SocketSnapshot] {
         var byInode: [UInt64: TCPTableRow] = [:]
         for r in rows where r.inode != 0 && byInode[r.inode] == nil { byInode[r.inode] = r }
         var out: [SocketSnapshot] = []

@@ -137,6 +137,8 @@ public struct SyscallEvent: Hashable, Sendable, Codable {
 
     /// `connect(fd=3, addr=127.0.0.1:8080) = -1 ECONNREFUSED (Connection refused)`.
     public var strace: String {
+        // A signal the call raised, as strace prints one (`--- SIGPIPE ---`).
+        if call.hasPrefix("SIG") && arguments.isEmpty { return "--- \(call) --- raised by the call before; blocked and taken, so the process survives" }
         let args = arguments.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
         let outcome: String
         if let error { outcome = "-1 \(error.name) (\(error.message))" } else { outcome = String(result ?? 0) }
