@@ -28,7 +28,7 @@ enum HTMLDiagramBuilder {
     /// Which lane each address belongs to, and the lanes in order.
     struct RunLanes {
         var keys: [LaneKey] = []
-        var index: [LaneKey: Int] = [:]
+        var index = LaneIndex()
         var address: [SocketAddress: String] = [:]
         var detail: [String: String] = [:]
 
@@ -41,8 +41,23 @@ enum HTMLDiagramBuilder {
         func name(_ a: SocketAddress) -> String { address[a] ?? a.hostPort }
     }
 
+    /// Lane numbers by key; numbered sockets folded into one lane (LaneFold) share its number.
+    struct LaneIndex {
+        var fold: [String: String] = [:]
+        var map: [LaneKey: Int] = [:]
+        subscript(_ k: LaneKey) -> Int? {
+            get { map[folded(k)] }
+            set { map[folded(k)] = newValue }
+        }
+        func folded(_ k: LaneKey) -> LaneKey {
+            if case .socket(let n) = k, let f = fold[n] { return .socket(f) }
+            return k
+        }
+    }
+
     static func lanes(of t: Timeline) -> RunLanes {
         var r = RunLanes()
+        r.index.fold = LaneFold.fold(t.sockets)
         var address: [SocketAddress: String] = [:]
         func claim(_ a: SocketAddress, _ socket: String) { if address[a] == nil { address[a] = socket } }
         // Who sent from an address says most; then what the kernel reported; then bind().
@@ -70,9 +85,10 @@ enum HTMLDiagramBuilder {
         }
 
         // Endpoints without a socket get a lane right of the first socket that talks to them.
-        var keys: [LaneKey] = t.sockets.map { .socket($0) }
+        var keys: [LaneKey] = LaneFold.lanes(t.sockets, r.index.fold).map { .socket($0) }
         func key(_ a: SocketAddress) -> LaneKey { r.address[a].map { .socket($0) } ?? .endpoint(a) }
         func add(_ k: LaneKey, near peer: LaneKey?) {
+            let k = r.index.folded(k), peer = peer.map(r.index.folded)
             guard !keys.contains(k) else { return }
             guard let peer, let p = keys.firstIndex(of: peer) else { keys.append(k); return }
             var i = p + 1
@@ -211,7 +227,7 @@ enum HTMLDiagramBuilder {
                 if let r = c.returnedAfter { aside.append("returned after " + (brief[r] ?? "#\(r)")) }
                 if !c.caused.isEmpty { aside.append("sent " + c.caused.map { brief[$0] ?? "#\($0)" }.joined(separator: ", ")) }
                 var title = ["#\(c.index) \(ev.call)() on \(ev.socket)",
-                             "call: " + ev.strace,
+                             "call: " + (ev.thread.map { "[\($0)] " } ?? "") + ev.strace,
                              "time: +\(ms(ev.begin)) ms, returned at +\(ms(ev.end)) ms (\(Timestamp.milliseconds(ev.end.nanoseconds - ev.begin.nanoseconds)) ms)"]
                 if let err = ev.error { title.append("error: \(err.name) (\(err.message))") }
                 if !ev.outputs.isEmpty { title.append("outputs: " + ev.outputs.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")) }

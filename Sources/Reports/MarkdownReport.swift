@@ -78,7 +78,7 @@ public enum MarkdownReport {
             let ms = Timestamp.milliseconds(entry.time.nanoseconds - start)
             switch entry {
             case .syscall(let c):
-                s += "| \(c.index) | \(ms) | `\(cell(c.event.strace))` | \(cell(c.event.socket)) | |\n"
+                s += "| \(c.index) | \(ms) | `\(cell((c.event.thread.map { "[\($0)] " } ?? "") + c.event.strace))` | \(cell(c.event.socket)) | |\n"
             case .segment(let g):
                 s += "| \(g.index) | \(ms) | `[\(g.segment.flags.tcpdumpNotation)]` \(cell(g.sender ?? "kernel")) | \(CauseLabel.segment(g)) | \(cell(g.explanation + (g.fate.map { "; " + CauseWording.fate($0) } ?? ""))) |\n"
             case .datagram(let d):

@@ -9,11 +9,12 @@ public enum TimelineText {
     /// Renders the ladder `width` columns wide; `color` adds ANSI colours;
     /// without `full`, runs of plain data segments are collapsed into one line.
     public static func render(_ t: Timeline, width: Int = 100, color: Bool = false, full: Bool = false) -> String {
-        let lanes = t.sockets.isEmpty ? ["-"] : t.sockets
+        let fold = LaneFold.fold(t.sockets)
+        let lanes = t.sockets.isEmpty ? ["-"] : LaneFold.lanes(t.sockets, fold)
         var ladder = Ladder(lanes: lanes, width: width, color: color)
         ladder.header()
         let start = t.entries.first?.time ?? Timestamp(nanoseconds: 0)
-        func column(_ name: String?) -> Int? { name.flatMap { lanes.firstIndex(of: $0) } }
+        func column(_ name: String?) -> Int? { name.flatMap { lanes.firstIndex(of: fold[$0] ?? $0) } }
         var lastStates: [Int: ConnectionStates] = [:]
         var i = 0
         while i < t.entries.count {
@@ -21,7 +22,7 @@ public enum TimelineText {
             let ms = Timestamp.milliseconds(entry.time.nanoseconds - start.nanoseconds)
             switch entry {
             case .syscall(let c):
-                var text = "#\(c.index) " + c.event.strace
+                var text = "#\(c.index) " + (c.event.thread.map { "[\($0)] " } ?? "") + c.event.strace
                 if c.event.error != nil { text = ladder.paint(text, .error) }
                 if let r = c.returnedAfter { text += ladder.paint("   (returned after #\(r))", .dim) }
                 ladder.onLane(ms, lane: column(c.event.socket), text)
@@ -46,7 +47,7 @@ public enum TimelineText {
                 var label = "[\(s.segment.flags.tcpdumpNotation)] seq \(s.annotated.relativeSequence)"
                 if let a = s.annotated.relativeAcknowledgment { label += " ack \(a)" }
                 label += " len \(s.segment.payloadLength) win \(s.segment.window)"
-                let to = receiverColumn(s, lanes: lanes, t: t)
+                let to = receiverColumn(s, lanes: lanes, t: t, fold: fold)
                 if column(s.sender) == nil { label += " from \(s.segment.flow.source.hostPort)" }
                 if to == nil && s.segment.flow.source != s.segment.flow.destination { label += " to \(s.segment.flow.destination.hostPort)" }
                 ladder.arrow(ms, from: column(s.sender), to: to, label: label, flags: s.segment.flags, dashed: s.cause == .timer("retransmission"))
@@ -93,12 +94,13 @@ public enum TimelineText {
         }.joined(separator: ", ")
     }
 
-    static func receiverColumn(_ s: TimelineSegment, lanes: [String], t: Timeline) -> Int? {
+    static func receiverColumn(_ s: TimelineSegment, lanes: [String], t: Timeline, fold: [String: String] = [:]) -> Int? {
         let flow = s.segment.flow
-        if flow.source == flow.destination { return lanes.firstIndex { $0 == s.sender } }
+        func lane(_ n: String?) -> Int? { n.flatMap { lanes.firstIndex(of: fold[$0] ?? $0) } }
+        if flow.source == flow.destination { return lane(s.sender) }
         // The lane of the segment that goes the other way with a known sender.
         if let back = t.segments.first(where: { $0.segment.flow == flow.reversed && $0.sender != nil }) {
-            return lanes.firstIndex { $0 == back.sender }
+            return lane(back.sender)
         }
         return nil
     }

@@ -12,16 +12,8 @@ public struct ExpectationResult: Sendable, Hashable {
 /// Checks a scenario's expectations against a run's timeline.
 public enum ExpectationCheck {
     public static func check(_ scenario: Scenario, timeline: Timeline) -> [ExpectationResult] {
-        // Recorded events in order; step N is the Nth recorded call of the steps (sleep records nothing).
         let calls = timeline.syscalls
-        var stepCall: [Int: TimelineSyscall] = [:]
-        var next = 0
-        for (i, step) in scenario.steps.enumerated() {
-            if case .sleep = step { continue }
-            // Skip EINTR retries: they are recorded, then the call is made again.
-            while next < calls.count, calls[next].event.error == .interrupted { next += 1 }
-            if next < calls.count { stepCall[i] = calls[next]; next += 1 }
-        }
+        let stepCall = stepCalls(scenario, calls)
         let segments = timeline.segments
         return scenario.expectations.map { e in
             switch e {
@@ -29,7 +21,42 @@ public enum ExpectationCheck {
                 let want = errno?.name ?? "success"
                 guard let c = stepCall[step] else { return .init(expectation: "step \(step) gives \(want)", passed: false, observed: "step not run") }
                 let got = c.event.error?.name ?? "success"
+                if let t = timedOut(c) {
+                    return .init(expectation: "\(c.event.call)() on \(c.event.socket) gives \(want)", passed: false,
+                                 observed: "\(scenario.describe(step: step)) timed out after \(t): \(c.event.strace)")
+                }
                 return .init(expectation: "\(c.event.call)() on \(c.event.socket) gives \(want)", passed: got == want, observed: c.event.strace)
+            case .timedOut(let step):
+                guard let c = stepCall[step] else { return .init(expectation: "step \(step) times out", passed: false, observed: "step not run") }
+                return .init(expectation: "\(c.event.call)() on \(c.event.socket) times out", passed: timedOut(c) != nil, observed: c.event.strace)
+            case .outputMatches(let step, let name, let pattern):
+                let what = name == "addr" ? "address" : name
+                guard let c = stepCall[step] else { return .init(expectation: "step \(step) reports \(what) \(pattern)", passed: false, observed: "step not run") }
+                let got = c.event.outputs.first { $0.name == name }?.value.description ?? "nothing"
+                return .init(expectation: "\(c.event.call)() on \(c.event.socket) reports \(what) \(pattern)",
+                             passed: Glob.matches(pattern, got), observed: got)
+            case .queue(let step, let socket, let field, let range):
+                let want = range.count == 1 ? "\(range.lowerBound)" : "\(range.lowerBound)..\(range.upperBound)"
+                let call = (0...step).reversed().lazy.compactMap { stepCall[$0] }.first
+                let snap = call.flatMap { kernelView(of: socket, at: $0, calls) }
+                let value: Int? = switch field {
+                case "recv_q", "accept_queue": snap?.receiveQueue
+                case "send_q": snap?.sendQueue
+                default: snap?.synQueue
+                }
+                return .init(expectation: "after \(scenario.describe(step: step)) \(socket) has \(field) \(want)",
+                             passed: value.map(range.contains) ?? false, observed: value.map(String.init) ?? "not in the table")
+            case .accepted(let step, let client):
+                guard let c = stepCall[step] else { return .init(expectation: "step \(step) accepts \(client)", passed: false, observed: "step not run") }
+                let peer = c.event.outputs.first { $0.name == "peer" }?.value.description
+                let local = kernelView(of: client, at: c, calls)?.local?.hostPort
+                return .init(expectation: "accept() on \(c.event.socket) returns \(client)'s connection",
+                             passed: peer != nil && peer == local, observed: "peer \(peer ?? "none"), \(client) is \(local ?? "unknown")")
+            case .raised(let step, let signal):
+                guard let c = stepCall[step] else { return .init(expectation: "step \(step) raises \(signal ?? "nothing")", passed: false, observed: "step not run") }
+                let got = calls.first { $0.event.step == step && $0.event.call == "SIGPIPE" }.map { _ in "SIGPIPE" }
+                return .init(expectation: "\(c.event.call)() on \(c.event.socket) raises \(signal ?? "no signal")", passed: got == signal,
+                             observed: got ?? "no signal")
             case .result(let step, let value):
                 guard let c = stepCall[step] else { return .init(expectation: "step \(step) returns \(value)", passed: false, observed: "step not run") }
                 return .init(expectation: "\(c.event.call)() on \(c.event.socket) returns \(value)", passed: c.event.result == value, observed: c.event.strace)
@@ -54,7 +81,7 @@ public enum ExpectationCheck {
             case .kernelState(let step, let socket, let state):
                 // The snapshot after the step, or after the last call before it (a sleep takes none).
                 let call = (0...step).reversed().lazy.compactMap { stepCall[$0] }.first
-                let got = call?.event.snapshot.first { $0.socket == socket }?.state ?? "not in the table"
+                let got = call.flatMap { kernelView(of: socket, at: $0, calls) }?.state ?? "not in the table"
                 return .init(expectation: "after step \(step) the kernel shows \(socket) in \(state)", passed: got == state, observed: got)
             case .endpointStates(let originator, let wanted):
                 // One connection must pass through the states in order.
@@ -77,5 +104,58 @@ public enum ExpectationCheck {
                              observed: observed.joined(separator: "; "))
             }
         }
+    }
+
+    /// The call each step made. Runs that record steps map by them (a retried
+    /// EINTR and a SIGPIPE belong to their step); older saved runs by order:
+    /// step N is the Nth recorded call (sleep records nothing).
+    static func stepCalls(_ scenario: Scenario, _ calls: [TimelineSyscall]) -> [Int: TimelineSyscall] {
+        var stepCall: [Int: TimelineSyscall] = [:]
+        if calls.contains(where: { $0.event.step != nil }) {
+            for c in calls where c.event.call != "SIGPIPE" {
+                if let step = c.event.step { stepCall[step] = c }
+            }
+            return stepCall
+        }
+        var next = 0
+        for (i, step) in scenario.steps.enumerated() {
+            if case .sleep = step { continue }
+            // Skip EINTR retries: they are recorded, then the call is made again.
+            while next < calls.count, calls[next].event.error == .interrupted { next += 1 }
+            if next < calls.count { stepCall[i] = calls[next]; next += 1 }
+        }
+        return stepCall
+    }
+
+    /// The socket's entry in the snapshot after `call`, or, when that snapshot
+    /// lists only changes (many sockets), in the last one before it that has it.
+    static func kernelView(of socket: String, at call: TimelineSyscall, _ calls: [TimelineSyscall]) -> SocketSnapshot? {
+        if let s = call.event.snapshot.first(where: { $0.socket == socket }) { return s }
+        guard let i = calls.firstIndex(where: { $0.index == call.index }) else { return nil }
+        for c in calls[..<i].reversed() {
+            if let s = c.event.snapshot.first(where: { $0.socket == socket }) { return s }
+        }
+        return nil
+    }
+
+    /// "10000 ms" when the call was interrupted by its step's timeout.
+    static func timedOut(_ c: TimelineSyscall) -> String? {
+        c.event.outputs.first { $0.name == "timed_out" }?.value.description
+    }
+}
+
+/// Patterns where `*` stands for any run of characters (`127.0.0.1:*`).
+enum Glob {
+    static func matches(_ pattern: String, _ text: String) -> Bool {
+        let p = Array(pattern), t = Array(text)
+        var pi = 0, ti = 0, star = -1, mark = 0
+        while ti < t.count {
+            if pi < p.count && p[pi] != "*" && p[pi] == t[ti] { pi += 1; ti += 1 }
+            else if pi < p.count && p[pi] == "*" { star = pi; mark = ti; pi += 1 }
+            else if star >= 0 { pi = star + 1; mark += 1; ti = mark }
+            else { return false }
+        }
+        while pi < p.count && p[pi] == "*" { pi += 1 }
+        return pi == p.count
     }
 }

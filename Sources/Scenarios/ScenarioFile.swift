@@ -58,7 +58,11 @@ struct Parser {
     let source: String
     var sockets: Set<String> = []
     var steps: [Step] = []
+    var info: [StepInfo] = []
     var expectations: [Expectation] = []
+    /// The thread whose steps are being read (nil: the main one), and every thread so far with whether it was joined.
+    var thread: String?
+    var threads: [String: Bool] = [:]
 
     init(source: String) { self.source = source }
 
@@ -90,6 +94,7 @@ struct Parser {
 
     mutating func scenario(_ root: Node) throws(ScenarioFileError) -> Scenario {
         var name: String?, summary: String?
+        var slow = false
         var sysctls: [(name: String, value: String)] = []
         var stepsNode: Node?
         var expectNode: Node?
@@ -109,8 +114,9 @@ struct Parser {
                 }
             case "steps": stepsNode = value
             case "expect": expectNode = value
+            case "slow": slow = try bool(value, "slow")
             default:
-                throw fail(keyNode, "unknown key '\(key)'; a scenario has name, summary, sysctls, steps and expect")
+                throw fail(keyNode, "unknown key '\(key)'; a scenario has name, summary, slow, sysctls, steps and expect")
             }
         }
         guard let name else { throw fail(root, "the scenario has no name") }
@@ -118,10 +124,11 @@ struct Parser {
         guard let stepsNode, let list = stepsNode.sequence, !list.isEmpty else {
             throw fail(stepsNode ?? root, "the scenario needs a list of steps")
         }
-        for node in list { try step(node) }
+        try stepList(Array(list))
         if let expectNode { try scenarioExpectations(expectNode) }
-        return Scenario(name: name, summary: summary.trimmingWhitespace, sysctls: sysctls, steps: steps,
-                        expectations: expectations, source: source)
+        keepNeededSnapshots()
+        return Scenario(name: name, summary: summary.trimmingWhitespace, sysctls: sysctls, steps: steps, stepInfo: info,
+                        expectations: expectations, source: source, slow: slow)
     }
 
     mutating func scenarioExpectations(_ node: Node) throws(ScenarioFileError) {
@@ -148,6 +155,9 @@ struct Parser {
 
     /// A step: `- verb: socket` or `- verb: {socket: ..., ...}`.
     mutating func step(_ node: Node) throws(ScenarioFileError) {
+        if node.mapping?.keys.contains(where: { $0.scalar?.string == "repeat" || $0.scalar?.string == "thread" }) == true {
+            return try block(node)
+        }
         let entries = try mapping(node, "a step")
         guard entries.count == 1, let (verb, verbNode, value) = entries.first else {
             throw fail(node, "a step is one verb, such as '- connect: {socket: client, port: 5000}'")
@@ -159,7 +169,7 @@ struct Parser {
             // '- sysctl: {net.ipv4.tcp_tw_reuse: 1}' sets one or more.
             for (k, v) in m {
                 guard let name = k.scalar?.string, name.hasPrefix("net.") else { throw fail(k, "only net.* sysctls are per network namespace") }
-                steps.append(.setSysctl(name: name, value: try string(v, name)))
+                append(.setSysctl(name: name, value: try string(v, name)), node: node)
             }
             return
         }
@@ -179,6 +189,7 @@ struct Parser {
             let n: Node
             if let bare { n = bare } else { n = try required("socket") }
             let name = try string(n, "socket")
+            if name.contains("{") { throw fail(n, "'{i}' in '\(name)' is replaced only inside a repeat") }
             if mustExist && !sockets.contains(name) { throw fail(n, "no socket named '\(name)' at this point (create it with a socket step)") }
             return name
         }
@@ -190,10 +201,11 @@ struct Parser {
             case "loopback": return .loopback
             case "any": return .any
             case "unspec": return .unspec
+            case "any6", "::": return .literal(.v6(.any))
             default:
                 if let v4 = IPv4Address(text), v4.value >> 24 == 127 { return .literal(.v4(v4)) }
                 if text == "::1" { return .literal(.v6(.loopback)) }
-                throw fail(n, "address must be loopback, any, unspec, an address in 127.0.0.0/8 or ::1 (synscope never sends beyond loopback)")
+                throw fail(n, "address must be loopback, any, any6, unspec, an address in 127.0.0.0/8 or ::1 (synscope never sends beyond loopback)")
             }
         }
 
@@ -211,8 +223,17 @@ struct Parser {
                 default: throw fail(t, "type must be tcp or udp")
                 }
             }
+            var ipv6: Bool?
+            if let f = arg("family") {
+                switch try string(f, "family") {
+                case "ipv4": ipv6 = false
+                case "ipv6": ipv6 = true
+                default: throw fail(f, "family must be ipv4 or ipv6")
+                }
+            }
+            let nb = try arg("nonblocking").map { (n: Node) throws(ScenarioFileError) -> Bool in try bool(n, "nonblocking") } ?? false
             sockets.insert(name)
-            parsed = .socket(name, udp: udp)
+            parsed = .socket(name, udp: udp, ipv6: ipv6, nonBlocking: nb)
         case "setsockopt":
             let s = try socketName()
             parsed = .option(s, try option(try required("option"), value: arg("value")))
@@ -233,7 +254,15 @@ struct Parser {
             parsed = .accept(s, as: newName)
         case "send":
             let s = try socketName()
-            parsed = .send(s, try string(try required("data"), "data"))
+            let payload: Payload
+            switch (arg("data"), arg("bytes")) {
+            case (let d?, nil): payload = .text(try string(d, "data"))
+            case (nil, let b?): payload = .bytes(try int(b, "bytes", in: 1...16_777_216))
+            case (_?, _?): throw fail(value, "send takes data or bytes, not both")
+            case (nil, nil): throw fail(value, "send needs 'data' (text) or 'bytes' (a count)")
+            }
+            let signal = try arg("signal").map { (n: Node) throws(ScenarioFileError) -> Bool in try bool(n, "signal") } ?? false
+            parsed = .send(s, payload, signal: signal)
         case "sendto":
             let s = try socketName()
             parsed = .sendTo(s, address: try address(), port: try port(), data: try string(try required("data"), "data"))
@@ -262,6 +291,14 @@ struct Parser {
             parsed = .socketError(s)
             if let v = arg("value") { expectations.append(.output(step: index, name: "SO_ERROR", value: try string(v, "value"))) }
         case "getsockname": parsed = .getsockname(try socketName())
+        case "join":
+            guard let bare else { throw fail(value, "join takes a thread name: '- join: server'") }
+            let t = try string(bare, "join")
+            guard let joined = threads[t] else { throw fail(bare, "no thread named '\(t)' has been started") }
+            guard !joined else { throw fail(bare, "thread '\(t)' is already joined") }
+            guard thread == nil else { throw fail(bare, "join only from the scenario's main steps") }
+            threads[t] = true
+            parsed = .join(t)
         case "sleep":
             guard let bare else { throw fail(value, "sleep takes milliseconds: '- sleep: 100'") }
             parsed = .sleep(milliseconds: try int(bare, "sleep", in: 0...60_000))
@@ -282,20 +319,29 @@ struct Parser {
                 parsed = .firewall(hook: hook, rule: rule)
             }
         default:
-            throw fail(verbNode, "unknown step '\(verb)'; steps are socket, setsockopt, nonblocking, bind, listen, connect, accept, send, sendto, recv, shutdown, close, poll, getsockopt, getsockname, sleep, sysctl, firewall")
+            throw fail(verbNode, "unknown step '\(verb)'; steps are socket, setsockopt, nonblocking, bind, listen, connect, accept, send, sendto, recv, shutdown, close, poll, getsockopt, getsockname, sleep, sysctl, firewall, join (and thread and repeat blocks)")
         }
         if case .close(let s) = parsed { sockets.remove(s) }
-        steps.append(parsed)
+        // A blocking call is interrupted after `timeout` ms; poll's own timeout is its argument.
+        var timeout = StepInfo.defaultTimeoutMilliseconds
+        if case .poll(_, _, let t) = parsed {
+            timeout = max(timeout, Int(t) + 1000)
+        } else if let t = arg("timeout") {
+            timeout = try int(t, "timeout", in: 1...600_000)
+        }
+        append(parsed, node: node, timeout: timeout)
 
         // Expectations on the step.
         if let e = arg("expect") {
             let text = try string(e, "expect")
             if text == "ok" {
                 expectations.append(.outcome(step: index, nil))
+            } else if text == "timeout" {
+                expectations.append(.timedOut(step: index))
             } else if let errno = Errno(name: text) {
                 expectations.append(.outcome(step: index, errno))
             } else {
-                throw fail(e, "expect must be ok or an errno name such as ECONNREFUSED, not '\(text)'")
+                throw fail(e, "expect must be ok, timeout or an errno name such as ECONNREFUSED, not '\(text)'")
             }
         }
         if let r = arg("result") { expectations.append(.result(step: index, try int(r, "result", in: -1...Int(Int32.max)))) }
@@ -308,6 +354,7 @@ struct Parser {
                 expectations.append(.kernelState(step: index, socket: socket, state: st))
             }
         }
+        try outputExpectations(verb: verb, step: parsed, index: index, arg: arg)
         for key in args.keys where !used.contains(key) {
             throw fail(argKeys[key], "\(verb) has no '\(key)'")
         }

@@ -79,22 +79,23 @@ public enum ScenarioRunner {
             unavailable = error.message
         }
         let calls = SocketCalls()
-        var fds: [String: SocketDescriptor] = [:]
-        var stoppedAt: String?
         var counters = NetCounters.read()
-        for (number, step) in scenario.steps.enumerated() {
-            if Interruption.isRequested { break }
-            let before = calls.events.count
-            try perform(step, calls: calls, fds: &fds, ipv6: ipv6)
-            // One reading per step: this step's "after" is the next step's "before".
-            let now = NetCounters.read()
-            calls.noteCounters(NetCounters.delta(counters, now), since: before)
-            counters = now
-            if Interruption.isRequested && stoppedAt == nil {
-                let call = calls.events.dropFirst(before).last.map { "\($0.call)(\($0.socket))" } ?? "\(step)"
-                stoppedAt = "step \(number + 1): \(call)"
-            }
+        var counted = 0
+        /// After each step, and while the main thread waits: drain the capture,
+        /// and give the counters that moved to the latest call.
+        func afterStep() {
             capture.drain()
+            let n = calls.events.count
+            guard n != counted else { return }
+            let now = NetCounters.read()
+            calls.noteCounters(NetCounters.delta(counters, now), since: counted)
+            counters = now
+            counted = n
+        }
+        try StepExecutor(scenario: scenario, calls: calls, ipv6: ipv6).run(afterStep: afterStep)
+        var stoppedAt: String?
+        if Interruption.isRequested, let last = calls.events.last {
+            stoppedAt = "step \((last.step ?? 0) + 1): \(last.call)(\(last.socket))"
         }
         var end = WireEnd.settle(capture, bound: settle, waitForTimers: false)
         let closing = calls.events.count
@@ -117,60 +118,12 @@ public enum ScenarioRunner {
         run.interrupted = interrupted
         run.sentinelSeen = end.sentinelSeen
         run.pendingTimers = final.pendingTimers
-        run.threads = [Int32(truncatingIfNeeded: synscope_gettid())]
+        run.threads = Array(Set(calls.events.compactMap(\.tid) + [Int32(truncatingIfNeeded: synscope_gettid())])).sorted()
         run.kernelEvents = recording.map { KernelEventScope.prune($0.events, threads: Set(run.threads)) }
         run.kernelUnavailable = unavailable
         run.kernelEventsLost = recording?.lost ?? 0
         run.device = device
         return run
-    }
-
-    static func address(_ spec: AddressSpec, port: UInt16, ipv6: Bool) -> SocketAddress {
-        switch spec {
-        case .loopback, .unspec: SocketAddress(ipv6 ? .v6(.loopback) : .v4(.loopback), port)
-        case .any: SocketAddress(ipv6 ? .v6(.any) : .v4(.any), port)
-        case .literal(let a): SocketAddress(a, port)
-        }
-    }
-
-    static func perform(_ step: Step, calls: SocketCalls, fds: inout [String: SocketDescriptor], ipv6: Bool) throws(EnvironmentError) {
-        func fd(_ name: String) -> SocketDescriptor { fds[name] ?? SocketDescriptor(rawValue: -1) }
-        switch step {
-        case .socket(let name, let udp):
-            if let d = calls.socket(name, ipv6: ipv6, udp: udp).0 { fds[name] = d }
-        case .option(let name, let option): calls.setOption(fd(name), option)
-        case .nonBlocking(let name): calls.setNonBlocking(fd(name))
-        case .bind(let name, let spec, let port): calls.bind(fd(name), address(spec, port: port, ipv6: ipv6))
-        case .listen(let name, let backlog): calls.listen(fd(name), backlog: backlog)
-        case .connect(let name, .unspec, _): calls.disconnect(fd(name))
-        case .connect(let name, let spec, let port): calls.connect(fd(name), address(spec, port: port, ipv6: ipv6))
-        case .accept(let name, let newName):
-            if let d = calls.accept(fd(name), as: newName).0 { fds[newName] = d }
-        case .send(let name, let text): calls.send(fd(name), Array(text.utf8))
-        case .sendTo(let name, let spec, let port, let text): calls.sendTo(fd(name), Array(text.utf8), address(spec, port: port, ipv6: ipv6))
-        case .recv(let name, let capacity, let nonBlocking): calls.recv(fd(name), capacity: capacity, nonBlocking: nonBlocking)
-        case .shutdown(let name, let how): calls.shutdown(fd(name), how)
-        case .close(let name):
-            calls.close(fd(name))
-            fds[name] = nil
-        case .poll(let name, let writable, let timeout): calls.poll(fd(name), writable: writable, timeoutMilliseconds: timeout)
-        case .socketError(let name): calls.socketError(fd(name))
-        case .getsockname(let name): calls.getsockname(fd(name))
-        case .sleep(let ms): RealtimeClock.sleep(nanoseconds: Int64(ms) * 1_000_000)
-        case .firewall(let hook, let rule):
-            try calls.firewall("\(hook): \(rule)") { () throws(EnvironmentError) in try Firewall.add(hook: hook, rule: rule) }
-        case .firewallFlush:
-            try calls.firewall("flush") { () throws(EnvironmentError) in try Firewall.flush() }
-        case .setSysctl(let name, let value):
-            try calls.namespaceEvent("sysctl", [.init(name, .text(value))]) { () throws(EnvironmentError) in
-                try NetworkNamespace.setSysctl(name, value)
-                return []
-            }
-        case .readSysctl(let name):
-            try calls.namespaceEvent("sysctl", [.init("name", .text(name))]) { () throws(EnvironmentError) in
-                [.init(name, .text(NetworkNamespace.sysctl(name) ?? "?"))]
-            }
-        }
     }
 }
 

@@ -2,15 +2,27 @@ import Glibc
 import TraceModel
 
 extension SocketCalls {
+    /// Beyond this many sockets (a `repeat`), an event's snapshot lists only
+    /// what changed since the previous one, the call's own socket and the
+    /// listeners; a checker looks back for the others.
+    static let fullSnapshotLimit = 16
+
     /// The kernel's view of every socket the scenario made, from the
     /// namespace's TCP table: by inode while a descriptor holds it, then by
     /// its last 4-tuple (TIME-WAIT sockets belong to no descriptor).
-    public func snapshot() -> [SocketSnapshot] {
+    public func snapshot(focus: String? = nil) -> [SocketSnapshot] {
         let rows = TCPTable.read()
+        return lock.locked { snapshot(rows: rows, focus: focus) }
+    }
+
+    /// The snapshot from rows already read (reading takes milliseconds: other threads' calls go on meanwhile).
+    func snapshot(rows: [TCPTableRow], focus: String?) -> [SocketSnapshot] {
+        var byInode: [UInt64: TCPTableRow] = [:]
+        for r in rows where r.inode != 0 && byInode[r.inode] == nil { byInode[r.inode] = r }
         var out: [SocketSnapshot] = []
         for s in sockets {
             var row: TCPTableRow?
-            if s.open { row = rows.first { $0.inode == s.inode && $0.inode != 0 } }
+            if s.open { row = byInode[s.inode] }
             if row == nil, !s.open, let t = tuples[s.name] {
                 // After close() the connection lives on without a descriptor in these
                 // states only; an ESTABLISHED row with inode 0 is a new, unaccepted one.
@@ -31,6 +43,9 @@ extension SocketCalls {
                                           remote: tuples[s.name]?.remote, receiveQueue: 0, sendQueue: 0))
             }
         }
-        return out
+        guard sockets.count > Self.fullSnapshotLimit else { return out }
+        let changed = out.filter { $0.socket == focus || $0.state == "LISTEN" || lastSnapshot[$0.socket] != $0 }
+        for s in out { lastSnapshot[s.socket] = s }
+        return changed
     }
 }

@@ -1,3 +1,4 @@
+import CSystem
 import Glibc
 import TraceModel
 
@@ -54,9 +55,18 @@ public enum SocketOption: Hashable, Sendable {
 /// as a `SyscallEvent` with its arguments, its result or errno, and the
 /// kernel's view of the scenario's sockets right after it. Failures such as
 /// EINPROGRESS or ECONNREFUSED are outcomes, not control flow. EINTR is
-/// recorded and the call retried, unless the run is being stopped.
-public final class SocketCalls {
-    public private(set) var events: [SyscallEvent] = []
+/// recorded and the call retried (unless the run is being stopped). Safe to use from the scenario's threads:
+/// its state is kept under one lock, and events are appended in the order
+/// the calls return.
+public final class SocketCalls: @unchecked Sendable {
+    let lock = RecursiveLock()
+    var recorded: [SyscallEvent] = []
+    var contexts: [Int32: CallContext] = [:]
+    /// Every event so far, in the order the calls returned.
+    public var events: [SyscallEvent] {
+        get { lock.locked { recorded } }
+        set { lock.locked { recorded = newValue } }
+    }
     /// Scenario names of the sockets, by descriptor.
     private var names: [Int32: String] = [:]
     /// Every socket the scenario made, in order, with its descriptor and inode.
@@ -64,27 +74,31 @@ public final class SocketCalls {
     /// The last 4-tuple seen for each socket, to follow it into TIME-WAIT.
     var tuples: [String: (local: SocketAddress, remote: SocketAddress)] = [:]
     var locals: [String: SocketAddress] = [:]
+    /// Each socket's last snapshot entry (for the short snapshots of many sockets).
+    var lastSnapshot: [String: SocketSnapshot] = [:]
 
     public init() {}
 
-    public func name(of fd: SocketDescriptor) -> String { names[fd.rawValue] ?? "fd\(fd.rawValue)" }
+    public func name(of fd: SocketDescriptor) -> String { lock.locked { names[fd.rawValue] ?? "fd\(fd.rawValue)" } }
 
     // MARK: The calls
 
     /// socket(2). `kind` is SOCK_STREAM or SOCK_DGRAM.
     @discardableResult
-    public func socket(_ name: String, ipv6: Bool, udp: Bool = false) -> (SocketDescriptor?, SyscallEvent) {
+    public func socket(_ name: String, ipv6: Bool, udp: Bool = false, nonBlocking: Bool = false) -> (SocketDescriptor?, SyscallEvent) {
         let family = ipv6 ? AF_INET6 : AF_INET
         let type = Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+            | (nonBlocking ? Int32(SOCK_NONBLOCK.rawValue) : 0)
         let args = [SyscallEvent.Argument("domain", .text(ipv6 ? "AF_INET6" : "AF_INET")),
-                    .init("type", .text(udp ? "SOCK_DGRAM" : "SOCK_STREAM"))]
-        let event = record(name, fd: -1, "socket", args) { Glibc.socket(family, type, 0) }
-        guard let fd = event.result.map(Int32.init) else { return (nil, event) }
-        names[fd] = name
-        var st = stat()
-        fstat(fd, &st)
-        sockets.append((name, fd, UInt64(st.st_ino), true))
-        return (SocketDescriptor(rawValue: fd), event)
+                    .init("type", .text((udp ? "SOCK_DGRAM" : "SOCK_STREAM") + (nonBlocking ? "|SOCK_NONBLOCK" : "")))]
+        let event = record(name, fd: -1, "socket", args, { Glibc.socket(family, type, 0) }) { event in
+            guard let fd = event.result.map(Int32.init) else { return }
+            self.names[fd] = name
+            var st = stat()
+            fstat(fd, &st)
+            self.sockets.append((name, fd, UInt64(st.st_ino), true))
+        }
+        return (event.result.map { SocketDescriptor(rawValue: Int32($0)) }, event)
     }
 
     /// setsockopt(2).
@@ -118,11 +132,9 @@ public final class SocketCalls {
     /// bind(2).
     @discardableResult
     public func bind(_ fd: SocketDescriptor, _ address: SocketAddress) -> SyscallEvent {
-        let event = record(name(of: fd), fd: fd.rawValue, "bind", [.init("fd", .int(Int(fd.rawValue))), .init("addr", .address(address))]) {
+        record(name(of: fd), fd: fd.rawValue, "bind", [.init("fd", .int(Int(fd.rawValue))), .init("addr", .address(address))], {
             address.withSockAddr { Glibc.bind(fd.rawValue, $0, $1) }
-        }
-        noteLocal(fd)
-        return event
+        }) { _ in self.noteLocal(fd) }
     }
 
     /// listen(2).
@@ -136,11 +148,9 @@ public final class SocketCalls {
     /// connect(2).
     @discardableResult
     public func connect(_ fd: SocketDescriptor, _ address: SocketAddress) -> SyscallEvent {
-        let event = record(name(of: fd), fd: fd.rawValue, "connect", [.init("fd", .int(Int(fd.rawValue))), .init("addr", .address(address))]) {
+        record(name(of: fd), fd: fd.rawValue, "connect", [.init("fd", .int(Int(fd.rawValue))), .init("addr", .address(address))], {
             address.withSockAddr { Glibc.connect(fd.rawValue, $0, $1) }
-        }
-        noteLocal(fd)
-        return event
+        }) { _ in self.noteLocal(fd) }
     }
 
     /// connect(2) with an AF_UNSPEC address: dissolves a UDP socket's association.
@@ -156,13 +166,11 @@ public final class SocketCalls {
     /// sendto(2) of `bytes` to `address` (MSG_NOSIGNAL).
     @discardableResult
     public func sendTo(_ fd: SocketDescriptor, _ bytes: [UInt8], _ address: SocketAddress) -> SyscallEvent {
-        let event = record(name(of: fd), fd: fd.rawValue, "sendto", [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(bytes.count)), .init("addr", .address(address))]) {
+        record(name(of: fd), fd: fd.rawValue, "sendto", [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(bytes.count)), .init("addr", .address(address))], {
             bytes.withUnsafeBytes { buffer in
                 address.withSockAddr { Int32(truncatingIfNeeded: Glibc.sendto(fd.rawValue, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), $0, $1)) }
             }
-        }
-        noteLocal(fd)
-        return event
+        }) { _ in self.noteLocal(fd) }
     }
 
     /// Changes the namespace's firewall and records it as an event of the
@@ -173,7 +181,7 @@ public final class SocketCalls {
         try body()
         let event = SyscallEvent(socket: "firewall", fd: -1, call: "nft", arguments: [.init("rule", .text(description))],
                                  result: 0, error: nil, begin: begin, end: RealtimeClock.now())
-        events.append(event)
+        recordEvent(event)
         return event
     }
 
@@ -185,7 +193,7 @@ public final class SocketCalls {
         let outputs = try body()
         let event = SyscallEvent(socket: "namespace", fd: -1, call: call, arguments: arguments, result: 0, error: nil,
                                  begin: begin, end: RealtimeClock.now(), outputs: outputs)
-        events.append(event)
+        recordEvent(event)
         return event
     }
 
@@ -193,36 +201,62 @@ public final class SocketCalls {
     @discardableResult
     public func accept(_ fd: SocketDescriptor, as newName: String) -> (SocketDescriptor?, SyscallEvent) {
         var peer = sockaddr_storage()
-        var event = record(name(of: fd), fd: fd.rawValue, "accept", [.init("fd", .int(Int(fd.rawValue)))], snapshotAfter: false) {
+        let event = record(name(of: fd), fd: fd.rawValue, "accept", [.init("fd", .int(Int(fd.rawValue)))], {
             var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
             return withUnsafeMutablePointer(to: &peer) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fd.rawValue, $0, &len) }
             }
-        }
-        var new: SocketDescriptor?
-        if let n = event.result {
+        }) { event in
+            guard let n = event.result else { return }
             let newFD = Int32(n)
             _ = fcntl(newFD, F_SETFD, FD_CLOEXEC)
-            names[newFD] = newName
+            self.names[newFD] = newName
             var st = stat()
             fstat(newFD, &st)
-            sockets.append((newName, newFD, UInt64(st.st_ino), true))
-            new = SocketDescriptor(rawValue: newFD)
-            noteLocal(new!)
+            self.sockets.append((newName, newFD, UInt64(st.st_ino), true))
+            self.noteLocal(SocketDescriptor(rawValue: newFD))
             event.outputs.append(.init("socket", .text(newName)))
             if let p = SocketAddress(peer) { event.outputs.append(.init("peer", .address(p))) }
+            if let local = self.locals[newName] { event.outputs.append(.init("addr", .address(local))) }
         }
-        event.snapshot = snapshot()
-        events[events.count - 1] = event
+        let new = event.result.map { SocketDescriptor(rawValue: Int32($0)) }
         return (new, event)
     }
 
-    /// send(2) of `bytes` (MSG_NOSIGNAL: a write to a reset socket gives EPIPE, not SIGPIPE).
+    /// send(2) of `bytes`. With MSG_NOSIGNAL (the default) a write to a reset
+    /// socket gives EPIPE alone; with `signal` the kernel also raises SIGPIPE
+    /// (send(2)), which the calling thread blocks, takes with sigtimedwait(2)
+    /// and records as a `SIGPIPE` event: the process survives.
     @discardableResult
-    public func send(_ fd: SocketDescriptor, _ bytes: [UInt8]) -> SyscallEvent {
-        record(name(of: fd), fd: fd.rawValue, "send", [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(bytes.count)), .init("flags", .flags(["MSG_NOSIGNAL"]))]) {
-            bytes.withUnsafeBytes { Int32(truncatingIfNeeded: Glibc.send(fd.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))) }
+    public func send(_ fd: SocketDescriptor, _ bytes: [UInt8], signal: Bool = false) -> SyscallEvent {
+        let flags: [String] = signal ? [] : ["MSG_NOSIGNAL"]
+        if signal { Self.blockSIGPIPE() }
+        let event = record(name(of: fd), fd: fd.rawValue, "send", [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(bytes.count)), .init("flags", .flags(flags))], {
+            bytes.withUnsafeBytes { Int32(truncatingIfNeeded: Glibc.send(fd.rawValue, $0.baseAddress, $0.count, signal ? 0 : Int32(MSG_NOSIGNAL))) }
+        })
+        if signal, Self.takeSIGPIPE() {
+            let now = RealtimeClock.now()
+            recordEvent(SyscallEvent(socket: event.socket, fd: fd.rawValue, call: "SIGPIPE", arguments: [], result: 0, error: nil,
+                                     begin: now, end: now, outputs: [.init("signal", .text("SIGPIPE"))]))
         }
+        return event
+    }
+
+    /// Blocks SIGPIPE on the calling thread (pthread_sigmask(3)): the signal stays pending for takeSIGPIPE.
+    static func blockSIGPIPE() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// Takes a pending SIGPIPE, if there is one (sigtimedwait(2) with a zero timeout).
+    static func takeSIGPIPE() -> Bool {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGPIPE)
+        var zero = timespec()
+        return sigtimedwait(&set, nil, &zero) == SIGPIPE
     }
 
     /// recv(2) of at most `capacity` bytes; the bytes read are in the event's outputs as `data`.
@@ -230,16 +264,13 @@ public final class SocketCalls {
     public func recv(_ fd: SocketDescriptor, capacity: Int, nonBlocking: Bool = false) -> ([UInt8], SyscallEvent) {
         var buffer = [UInt8](repeating: 0, count: max(capacity, 1))
         let flags: [String] = nonBlocking ? ["MSG_DONTWAIT"] : []
-        var event = record(name(of: fd), fd: fd.rawValue, "recv", [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(capacity)), .init("flags", .flags(flags))]) {
+        let event = record(name(of: fd), fd: fd.rawValue, "recv", [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(capacity)), .init("flags", .flags(flags))], {
             buffer.withUnsafeMutableBytes { Int32(truncatingIfNeeded: Glibc.recv(fd.rawValue, $0.baseAddress, capacity, nonBlocking ? Int32(MSG_DONTWAIT) : 0)) }
+        }) { event in
+            let n = event.result ?? 0
+            if n > 0 { event.outputs.append(.init("data", .text(String(decoding: buffer.prefix(n), as: UTF8.self)))) }
         }
-        let n = event.result ?? 0
-        let data = Array(buffer.prefix(max(n, 0)))
-        if n > 0 {
-            event.outputs.append(.init("data", .text(String(decoding: data, as: UTF8.self))))
-            events[events.count - 1] = event
-        }
-        return (data, event)
+        return (Array(buffer.prefix(max(event.result ?? 0, 0))), event)
     }
 
     /// shutdown(2); `how` is "SHUT_RD", "SHUT_WR" or "SHUT_RDWR".
@@ -254,12 +285,13 @@ public final class SocketCalls {
     /// close(2).
     @discardableResult
     public func close(_ fd: SocketDescriptor) -> SyscallEvent {
-        noteLocal(fd)
-        if let i = sockets.firstIndex(where: { $0.fd == fd.rawValue && $0.open }) { sockets[i].open = false }
-        let event = record(name(of: fd), fd: fd.rawValue, "close", [.init("fd", .int(Int(fd.rawValue)))]) {
-            Glibc.close(fd.rawValue)
+        lock.locked {
+            noteLocal(fd)
+            if let i = sockets.firstIndex(where: { $0.fd == fd.rawValue && $0.open }) { sockets[i].open = false }
         }
-        names[fd.rawValue] = nil
+        let event = record(name(of: fd), fd: fd.rawValue, "close", [.init("fd", .int(Int(fd.rawValue)))], {
+            Glibc.close(fd.rawValue)
+        }) { _ in self.names[fd.rawValue] = nil }
         return event
     }
 
@@ -267,49 +299,44 @@ public final class SocketCalls {
     @discardableResult
     public func getsockname(_ fd: SocketDescriptor) -> (SocketAddress?, SyscallEvent) {
         var storage = sockaddr_storage()
-        var event = record(name(of: fd), fd: fd.rawValue, "getsockname", [.init("fd", .int(Int(fd.rawValue)))]) {
+        let event = record(name(of: fd), fd: fd.rawValue, "getsockname", [.init("fd", .int(Int(fd.rawValue)))], {
             var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
             return withUnsafeMutablePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.getsockname(fd.rawValue, $0, &len) }
             }
+        }) { event in
+            if event.error == nil, let a = SocketAddress(storage) { event.outputs.append(.init("addr", .address(a))) }
         }
-        let address = event.error == nil ? SocketAddress(storage) : nil
-        if let address {
-            event.outputs.append(.init("addr", .address(address)))
-            events[events.count - 1] = event
-        }
-        return (address, event)
+        return (event.error == nil ? SocketAddress(storage) : nil, event)
     }
 
     /// getsockopt(SO_ERROR); the pending error is in the outputs as `SO_ERROR`.
     @discardableResult
     public func socketError(_ fd: SocketDescriptor) -> (Errno?, SyscallEvent) {
         var value: Int32 = 0
-        var event = record(name(of: fd), fd: fd.rawValue, "getsockopt", [.init("fd", .int(Int(fd.rawValue))), .init("option", .text("SO_ERROR"))]) {
+        let event = record(name(of: fd), fd: fd.rawValue, "getsockopt", [.init("fd", .int(Int(fd.rawValue))), .init("option", .text("SO_ERROR"))], {
             var len = socklen_t(MemoryLayout<Int32>.size)
             return getsockopt(fd.rawValue, SOL_SOCKET, SO_ERROR, &value, &len)
+        }) { event in
+            event.outputs.append(.init("SO_ERROR", .text(value == 0 ? "0" : Errno(rawValue: value).name)))
         }
-        let e: Errno? = value == 0 ? nil : Errno(rawValue: value)
-        event.outputs.append(.init("SO_ERROR", .text(e?.name ?? "0")))
-        events[events.count - 1] = event
-        return (e, event)
+        return (value == 0 ? nil : Errno(rawValue: value), event)
     }
 
     /// poll(2) for one descriptor; `events` like ["POLLOUT"].
     @discardableResult
     public func poll(_ fd: SocketDescriptor, writable: Bool, timeoutMilliseconds: Int32) -> SyscallEvent {
         var p = pollfd(fd: fd.rawValue, events: Int16(writable ? POLLOUT : POLLIN), revents: 0)
-        var event = record(name(of: fd), fd: fd.rawValue, "poll", [.init("fd", .int(Int(fd.rawValue))), .init("events", .flags([writable ? "POLLOUT" : "POLLIN"])), .init("timeout", .int(Int(timeoutMilliseconds)))]) {
+        return record(name(of: fd), fd: fd.rawValue, "poll", [.init("fd", .int(Int(fd.rawValue))), .init("events", .flags([writable ? "POLLOUT" : "POLLIN"])), .init("timeout", .int(Int(timeoutMilliseconds)))], {
             Glibc.poll(&p, 1, timeoutMilliseconds)
+        }) { event in
+            var revents: [String] = []
+            if p.revents & Int16(POLLIN) != 0 { revents.append("POLLIN") }
+            if p.revents & Int16(POLLOUT) != 0 { revents.append("POLLOUT") }
+            if p.revents & Int16(POLLERR) != 0 { revents.append("POLLERR") }
+            if p.revents & Int16(POLLHUP) != 0 { revents.append("POLLHUP") }
+            event.outputs.append(.init("revents", .flags(revents)))
         }
-        var revents: [String] = []
-        if p.revents & Int16(POLLIN) != 0 { revents.append("POLLIN") }
-        if p.revents & Int16(POLLOUT) != 0 { revents.append("POLLOUT") }
-        if p.revents & Int16(POLLERR) != 0 { revents.append("POLLERR") }
-        if p.revents & Int16(POLLHUP) != 0 { revents.append("POLLHUP") }
-        event.outputs.append(.init("revents", .flags(revents)))
-        events[events.count - 1] = event
-        return event
     }
 
     /// Attaches the counters that moved during a step to the last call the step recorded.
@@ -320,30 +347,12 @@ public final class SocketCalls {
 
     /// Closes every socket the scenario left open, recording each close.
     public func closeAll() {
-        for s in sockets where s.open { close(SocketDescriptor(rawValue: s.fd)) }
+        let tid = synscope_gettid()
+        lock.locked { contexts[tid] = CallContext(thread: nil, step: nil, timeoutMilliseconds: 10_000) }
+        for s in lock.locked({ sockets }) where s.open { close(SocketDescriptor(rawValue: s.fd)) }
     }
 
-    // MARK: The choke point
-
-    private func record(_ socket: String, fd: Int32, _ call: String, _ arguments: [SyscallEvent.Argument],
-                        snapshotAfter: Bool = true, _ body: () -> Int32) -> SyscallEvent {
-        while true {
-            let begin = RealtimeClock.now()
-            let r = body()
-            let e = errno
-            let end = RealtimeClock.now()
-            var event = SyscallEvent(socket: socket, fd: fd, call: call, arguments: arguments,
-                                     result: r >= 0 ? Int(r) : nil, error: r < 0 ? Errno(rawValue: e) : nil,
-                                     begin: begin, end: end)
-            if snapshotAfter { event.snapshot = snapshot() }
-            events.append(event)
-            // A stop request (SIGINT, SIGTERM, the deadline) ends the retries: the EINTR is the outcome.
-            if r < 0 && e == EINTR && !Interruption.isRequested { continue }
-            return event
-        }
-    }
-
-    private func noteLocal(_ fd: SocketDescriptor) {
+    func noteLocal(_ fd: SocketDescriptor) {
         var storage = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let ok = withUnsafeMutablePointer(to: &storage) {

@@ -26,29 +26,17 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     public static let permissionDenied = Errno(rawValue: 13)      // EACCES
     public static let notPermitted = Errno(rawValue: 1)           // EPERM
 
-    private static let names: [Int32: (String, String)] = [
-        1: ("EPERM", "Operation not permitted"), 4: ("EINTR", "Interrupted system call"),
-        9: ("EBADF", "Bad file descriptor"), 11: ("EAGAIN", "Resource temporarily unavailable"),
-        13: ("EACCES", "Permission denied"), 22: ("EINVAL", "Invalid argument"),
-        32: ("EPIPE", "Broken pipe"), 97: ("EAFNOSUPPORT", "Address family not supported by protocol"),
-        98: ("EADDRINUSE", "Address already in use"), 99: ("EADDRNOTAVAIL", "Cannot assign requested address"),
-        101: ("ENETUNREACH", "Network is unreachable"), 103: ("ECONNABORTED", "Software caused connection abort"),
-        104: ("ECONNRESET", "Connection reset by peer"), 106: ("EISCONN", "Transport endpoint is already connected"),
-        107: ("ENOTCONN", "Transport endpoint is not connected"), 110: ("ETIMEDOUT", "Connection timed out"),
-        111: ("ECONNREFUSED", "Connection refused"), 113: ("EHOSTUNREACH", "No route to host"),
-        114: ("EALREADY", "Operation already in progress"), 115: ("EINPROGRESS", "Operation now in progress"),
-    ]
-
     /// `ECONNREFUSED`, or `errno 42` for a value without a name here.
-    public var name: String { Self.names[rawValue]?.0 ?? "errno \(rawValue)" }
+    public var name: String { Self.table[rawValue]?.0 ?? "errno \(rawValue)" }
     /// `strerror(3)`'s text on Linux.
-    public var message: String { Self.names[rawValue]?.1 ?? "Unknown error \(rawValue)" }
+    public var message: String { Self.table[rawValue]?.1 ?? "Unknown error \(rawValue)" }
     public var description: String { name }
 
-    /// The errno with this symbolic name.
+    /// The errno with this symbolic name; aliases give their value (`EWOULDBLOCK` is `EAGAIN`).
+    /// Every name of asm-generic/errno-base.h and errno.h (ErrnoNames.swift, tools/gen-errno).
     public init?(name: String) {
-        guard let entry = Self.names.first(where: { $0.value.0 == name }) else { return nil }
-        rawValue = entry.key
+        guard let value = Self.values[name] else { return nil }
+        rawValue = value
     }
 }
 
@@ -117,10 +105,13 @@ public struct SyscallEvent: Hashable, Sendable, Codable {
     public var outputs: [Argument]
     /// The kernel's view of the scenario's sockets right after the call.
     public var snapshot: [SocketSnapshot]
-    /// The namespace's counters that moved during the call (/proc/thread-self/net/netstat and snmp), by nstat name.
-    public var counters: [String: Int64]?
-    /// The thread that made the call (gettid(2)); nil in runs saved before threads were recorded.
+    /// The scenario thread that made the call (nil for the main one), and its kernel thread id (gettid(2)).
+    public var thread: String?
     public var tid: Int32?
+    /// The scenario step the call belongs to (nil in runs saved before steps were recorded).
+    public var step: Int?
+    /// The namespace's counters that moved during the call's step (/proc/thread-self/net/netstat and snmp), by nstat name.
+    public var counters: [String: Int64]?
 
     public struct Argument: Hashable, Sendable, Codable {
         public var name: String
@@ -148,6 +139,8 @@ public struct SyscallEvent: Hashable, Sendable, Codable {
 
     /// `connect(fd=3, addr=127.0.0.1:8080) = -1 ECONNREFUSED (Connection refused)`.
     public var strace: String {
+        // A signal the call raised, as strace prints one (`--- SIGPIPE ---`).
+        if call.hasPrefix("SIG") && arguments.isEmpty { return "--- \(call) --- raised by the call before; blocked and taken, so the process survives" }
         let args = arguments.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
         let outcome: String
         if let error { outcome = "-1 \(error.name) (\(error.message))" } else { outcome = String(result ?? 0) }

@@ -29,8 +29,11 @@ struct Run: ParsableCommand {
     @Argument(help: "Scenario names (see `synscope list`), or scenario files (FILE.yaml).")
     var scenarios: [String] = []
 
-    @Flag(help: "Run every scenario of the catalogue.")
+    @Flag(help: "Run every scenario of the catalogue (those marked slow only with --slow).")
     var all = false
+
+    @Flag(help: "With --all, also run the slow scenarios (more than 5 s of kernel time each).")
+    var slow = false
 
     @Option(help: "Output format: text, json, html or markdown (the saved pcapng is always written).")
     var format: RunFormat = .text
@@ -62,6 +65,7 @@ struct Run: ParsableCommand {
         for path in scenarios where Self.isFile(path) {
             do { _ = try Catalogue.load(path: path) } catch { throw ValidationError(error.description) }
         }
+        if slow && !all { throw ValidationError("--slow goes with --all (a scenario named on the command line always runs)") }
         if settle < 0 || settle > 60_000 { throw ValidationError("--settle takes 0 to 60000 milliseconds") }
         if deadline < 1 || deadline > 3600 { throw ValidationError("--deadline takes 1 to 3600 seconds") }
     }
@@ -71,7 +75,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let chosen = all ? Catalogue.all : try scenarios.map { name in
+        let chosen = all ? Catalogue.all.filter { slow || !$0.slow } : try scenarios.map { name in
             Self.isFile(name) ? try Catalogue.load(path: name) : Catalogue.named(name)!
         }
         var diff = false
@@ -154,7 +158,7 @@ struct List: ParsableCommand {
     func run() throws {
         var text = ""
         for s in Catalogue.all {
-            text += "\(s.name)\n"
+            text += s.slow ? "\(s.name) (slow: run --all skips it without --slow)\n" : "\(s.name)\n"
             text += RunText.wrap(s.summary, width: 96, indent: "    ") + "\n\n"
         }
         StandardOutput.write(Array(text.utf8))
