@@ -92,8 +92,11 @@ extension Correlator {
                 let replied: TCPSegment? = if case .reply(let r) = cause { segmentOfIndex[r] } else { nil }
                 s.explanation = CauseWording.kernel(cause, segment: inferred.segment, evidence: evidence, call: call, replyTo: replied)
             }
-            // QUEUE_PURGE frees a segment the socket had accepted, when the socket goes away: not a drop.
-            if let reason = a.fate, reason != "QUEUE_PURGE" { s.fate = SegmentFate(dropped: reason, evidence: "kfree_skb") }
+            // Not drops: QUEUE_PURGE frees a segment the socket had accepted, when the socket goes
+            // away; NOT_SPECIFIED is also how this kernel frees a segment a TIME-WAIT socket has handled.
+            if let reason = a.fate, reason != "QUEUE_PURGE", reason != "NOT_SPECIFIED" {
+                s.fate = SegmentFate(dropped: reason, evidence: "kfree_skb")
+            }
             segments[i] = s
             entries[s.index] = .segment(s)
         }

@@ -138,22 +138,6 @@ public final class LiveCapture {
         }
     }
 
-    /// Drains until no packet has arrived for `settle` nanoseconds (or
-    /// `limit` nanoseconds have passed), polling the capture descriptor.
-    public func drainUntilQuiet(settle: Int64, limit: Int64 = 30_000_000_000) {
-        let fd = pcap_get_selectable_fd(handle)
-        let start = now()
-        var lastPacket = now()
-        while true {
-            if drain() > 0 { lastPacket = now() }
-            let t = now()
-            if t - lastPacket >= settle || t - start >= limit { return }
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let wait = Int32(max(1, min(settle - (t - lastPacket), 50_000_000) / 1_000_000))
-            _ = poll(&p, 1, wait)
-        }
-    }
-
     public func statistics() -> Statistics {
         var s = pcap_stat()
         _ = pcap_stats(handle, &s)

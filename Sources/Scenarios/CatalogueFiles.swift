@@ -4,6 +4,34 @@
 extension Catalogue {
     /// Every built-in scenario file, by name (the file name without .yaml), in file-name order.
     static let files: [(name: String, text: String)] = [
+        ("accept-nonblocking", #"""
+name: accept-nonblocking
+summary: >
+  DRAFT
+steps:
+  - socket: polled
+  - nonblocking: polled
+  - bind: {socket: polled, port: 7710}
+  - listen: {socket: polled, backlog: 8}
+  - accept: {socket: polled, as: none, expect: EWOULDBLOCK}
+  - socket: waiting
+  - bind: {socket: waiting, port: 7711}
+  - listen: {socket: waiting, backlog: 8}
+  - socket: client
+  - thread: server
+    steps:
+      - accept: {socket: waiting, as: conn, timeout: 5000, expect: ok, returns_after: ".", accepted: client}
+  - sleep: 200
+  - connect: {socket: client, port: 7711, expect: ok}
+  - join: server
+  - close: conn
+  - close: client
+  - close: waiting
+  - close: polled
+expect:
+  flags: 'S S\. \.( \S+)*'
+
+"""#),
         ("backlog-overflow", #"""
 name: backlog-overflow
 summary: >
@@ -80,6 +108,9 @@ steps:
   - close: listener
 expect:
   flags: 'S S\. \. S S\. \. S S S\. \. S S\. \. S S\. \. S( S| S\.| \.)* R( \S+)*'
+  dropped: TCP_LISTEN_OVERFLOW
+  counters: {TcpExtListenOverflows: ">=1", TcpExtTCPReqQFullDrop: ">=1", TcpExtSyncookiesSent: ">=1"}
+  reset: {reason: INVALID_SYN}
 
 """#),
         ("bind-conflict", #"""
@@ -189,6 +220,7 @@ steps:
   - close: bound
 expect:
   flags: 'S R\. S R\.'
+  reset: {reason: NO_SOCKET}
 
 """#),
         ("close-unread-data", #"""
@@ -222,6 +254,8 @@ expect:
   flags: 'S S\. \. P\.( \.)? R\.'
   originator_states: [ESTABLISHED, CLOSED]
   responder_states: [ESTABLISHED, CLOSED]
+  reset: {reason: TCP_ABORT_ON_CLOSE}
+  counters: {TcpExtTCPAbortOnClose: 1}
 
 """#),
         ("close", #"""
@@ -252,6 +286,35 @@ expect:
   flags: 'S S\. \. P\. \. F\. \. F\. \.'
   originator_states: [FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT]
   responder_states: [CLOSE-WAIT, LAST-ACK, CLOSED]
+
+"""#),
+        ("concurrent-connect", #"""
+name: concurrent-connect
+summary: >
+  DRAFT
+steps:
+  - socket: listener
+  - bind: {socket: listener, port: 7820}
+  - listen: {socket: listener, backlog: 8}
+  - socket: ca
+  - socket: cb
+  - thread: a
+    steps:
+      - connect: {socket: ca, port: 7820, expect: ok, returns_after: "S.", kernel: {ca: ESTABLISHED}}
+  - thread: b
+    steps:
+      - connect: {socket: cb, port: 7820, expect: ok, returns_after: "S.", kernel: {cb: ESTABLISHED}}
+  - join: a
+  - join: b
+  - accept: {socket: listener, as: sa, expect: ok}
+  - accept: {socket: listener, as: sb, expect: ok}
+  - close: ca
+  - close: cb
+  - close: sa
+  - close: sb
+  - close: listener
+expect:
+  flags: 'S (S|S\.|\.)( \S+)*'
 
 """#),
         ("connect-timeout", #"""
@@ -289,6 +352,8 @@ steps:
   - close: client
 expect:
   flags: 'S S( S)+'
+  timer: tcp_write_timer
+  counters: {TcpExtTCPSynRetrans: ">=1", TcpExtTCPAbortOnTimeout: ">=1"}
 
 """#),
         ("connect-twice", #"""
@@ -402,6 +467,31 @@ expect:
   flags: 'S S\. \. P\. \. P\. \.( \S+)* F\.( \S+)* F\.( \S+)*'
 
 """#),
+        ("data-retransmit-timeout", #"""
+name: data-retransmit-timeout
+summary: >
+  DRAFT
+sysctls:
+  net.ipv4.tcp_retries2: 2
+steps:
+  - socket: listener
+  - bind: {socket: listener, port: 7730}
+  - listen: {socket: listener, backlog: 8}
+  - socket: client
+  - connect: {socket: client, port: 7730, expect: ok}
+  - accept: {socket: listener, as: server, expect: ok}
+  # The peer vanishes: nothing from it reaches the client any more.
+  - firewall: {hook: input, rule: "tcp sport 7730 drop"}
+  - send: {socket: client, data: hello?, expect: ok, result: 6}
+  - recv: {socket: client, max: 64, expect: ETIMEDOUT, kernel: {client: CLOSED}}
+  - send: {socket: client, data: again, expect: EPIPE}
+  - firewall: flush
+  - close: server
+  - close: listener
+expect:
+  flags: 'S S\. \. P\.( \.)?( P\.)+( \S+)*'
+
+"""#),
         ("ephemeral-port", #"""
 name: ephemeral-port
 summary: >
@@ -481,6 +571,26 @@ expect:
   # Three handshakes (client, c3, c4) and nothing for the failed bind() and connect() calls, then
   # the closes.
   flags: 'S S\. \. S S\. \. S S\. \.( [FP.R]\S*)*'
+
+"""#),
+        ("ephemeral-self-connect", #"""
+name: ephemeral-self-connect
+summary: >
+  DRAFT
+sysctls:
+  net.ipv4.ip_local_port_range: "7780 7780"
+steps:
+  - sysctl: net.ipv4.ip_local_port_range
+  - socket: lonely
+  - connect: {socket: lonely, port: 7780, expect: ok, kernel: {lonely: ESTABLISHED}}
+  - getsockname: {socket: lonely, address: "127.0.0.1:7780"}
+  - send: {socket: lonely, data: echo, expect: ok}
+  - recv: {socket: lonely, max: 64, expect: ok, result: 4}
+  - socket: second
+  - connect: {socket: second, port: 7780, expect: EADDRNOTAVAIL}
+  - close: lonely
+expect:
+  flags: 'S S\. \. P\. \.( \S+)*'
 
 """#),
         ("half-close", #"""
@@ -565,6 +675,9 @@ steps:
 expect:
   flags: 'S S\. \. \. \.( \.)+ R\.( \S+)*'
   originator_states: [SYN-SENT, ESTABLISHED, CLOSED]
+  timer: tcp_keepalive_timer
+  reset: {reason: TCP_KEEPALIVE_TIMEOUT}
+  counters: {TcpExtTCPKeepAlive: ">=1"}
 
 """#),
         ("linger-zero", #"""
@@ -600,6 +713,8 @@ expect:
   flags: 'S S\. \. P\.( \.)? P\.( \.)? R\.'
   originator_states: [ESTABLISHED, CLOSED]
   responder_states: [ESTABLISHED, CLOSED]
+  reset: {reason: TCP_STATE}
+  counters: {TcpExtTCPAbortOnData: ">=1"}
 
 """#),
         ("nonblocking-connect", #"""
@@ -667,6 +782,58 @@ expect:
   flags: 'S S\. \. S S S\. \. S R\. S R\.( \S+)*'
 
 """#),
+        ("peer-reboot", #"""
+name: peer-reboot
+summary: >
+  DRAFT
+steps:
+  - socket: listener
+  - bind: {socket: listener, port: 7740}
+  - listen: {socket: listener, backlog: 8}
+  - socket: client
+  - connect: {socket: client, port: 7740, expect: ok}
+  - accept: {socket: listener, as: server, expect: ok}
+  - close: listener
+  # The peer "reboots": its connection vanishes with a RST that the firewall hides.
+  - firewall: {hook: input, rule: "tcp sport 7740 tcp flags & rst == rst drop"}
+  - setsockopt: {socket: server, option: SO_LINGER, value: {on: true, seconds: 0}}
+  - close: server
+  - sleep: 20
+  - firewall: flush
+  - getsockname: {socket: client, kernel: {client: ESTABLISHED}}
+  - send: {socket: client, data: still-there?, expect: ok}
+  - recv: {socket: client, max: 64, expect: ECONNRESET, returns_after: "R", kernel: {client: CLOSED}}
+  - close: client
+expect:
+  flags: 'S S\. \. R\. P\. R'
+
+"""#),
+        ("readable-on-fin", #"""
+name: readable-on-fin
+summary: >
+  DRAFT
+steps:
+  - socket: listener
+  - bind: {socket: listener, port: 7770}
+  - listen: {socket: listener, backlog: 8}
+  - socket: client
+  - connect: {socket: client, port: 7770, expect: ok}
+  - accept: {socket: listener, as: server, expect: ok}
+  - poll: {socket: server, events: POLLIN, timeout: 0, result: 0, revents: "0"}
+  - send: {socket: client, data: last words, expect: ok, result: 10}
+  - close: client
+  - sleep: 20
+  - poll: {socket: server, events: POLLIN, timeout: 1000, result: 1, revents: POLLIN, kernel: {server: CLOSE-WAIT}}
+  - recv: {socket: server, max: 64, expect: ok, result: 10, recv_q: 0}
+  - poll: {socket: server, events: POLLIN, timeout: 1000, result: 1, revents: POLLIN}
+  - recv: {socket: server, max: 64, expect: ok, result: 0}
+  - recv: {socket: server, max: 64, expect: ok, result: 0}
+  - close: server
+  - close: listener
+expect:
+  flags: 'S S\. \. P\. \. F\. \.( \S+)*'
+
+"""#),
         ("reuseport-same-tuple", #"""
 name: reuseport-same-tuple
 summary: >
@@ -731,6 +898,37 @@ expect:
   flags: 'S S\. \. S S\. \. S S\. \. S S\. \.( [FP.R]\S*)*'
 
 """#),
+        ("same-port-different-addresses", #"""
+name: same-port-different-addresses
+summary: >
+  DRAFT
+steps:
+  - socket: one
+  - bind: {socket: one, address: 127.0.0.1, port: 7750, expect: ok}
+  - socket: two
+  - bind: {socket: two, address: 127.0.0.2, port: 7750, expect: ok}
+  - socket: wild
+  - bind: {socket: wild, address: any, port: 7750, expect: EADDRINUSE}
+  - socket: wildreuse
+  - setsockopt: {socket: wildreuse, option: SO_REUSEADDR}
+  - bind: {socket: wildreuse, address: any, port: 7750, expect: EADDRINUSE}
+  - socket: one2
+  - setsockopt: {socket: one2, option: SO_REUSEADDR}
+  - bind: {socket: one2, address: 127.0.0.1, port: 7751, expect: ok}
+  - socket: two2
+  - setsockopt: {socket: two2, option: SO_REUSEADDR}
+  - bind: {socket: two2, address: 127.0.0.2, port: 7751, expect: ok}
+  - socket: wild2
+  - setsockopt: {socket: wild2, option: SO_REUSEADDR}
+  - bind: {socket: wild2, address: any, port: 7751, expect: ok}
+  - listen: {socket: one2, backlog: 8, expect: ok}
+  - socket: wild3
+  - setsockopt: {socket: wild3, option: SO_REUSEADDR}
+  - bind: {socket: wild3, address: any, port: 7751, expect: EADDRINUSE}
+expect:
+  flags: ''
+
+"""#),
         ("self-connect", #"""
 name: self-connect
 summary: >
@@ -748,6 +946,29 @@ steps:
   - close: socket
 expect:
   flags: 'S S\. \.( \S+)* F\.( \S+)*'
+
+"""#),
+        ("sigpipe", #"""
+name: sigpipe
+summary: >
+  DRAFT
+steps:
+  - socket: listener
+  - bind: {socket: listener, port: 7800}
+  - listen: {socket: listener, backlog: 8}
+  - socket: client
+  - connect: {socket: client, port: 7800, expect: ok}
+  - accept: {socket: listener, as: server, expect: ok}
+  - setsockopt: {socket: server, option: SO_LINGER, value: {on: true, seconds: 0}}
+  - close: server
+  - sleep: 20
+  - recv: {socket: client, max: 64, expect: ECONNRESET, returns_after: "R."}
+  - send: {socket: client, data: anyone?, signal: true, expect: EPIPE, raised: SIGPIPE}
+  - send: {socket: client, data: quietly, expect: EPIPE, raised: none}
+  - close: client
+  - close: listener
+expect:
+  flags: 'S S\. \. R\.'
 
 """#),
         ("simultaneous-open", #"""
@@ -819,6 +1040,67 @@ expect:
   flags: 'S S S\. \. S S S S S\. S\.( \.){0,2} P\.( \S+)*'
   originator_states: [SYN-SENT, SYN-RECEIVED, ESTABLISHED]
   responder_states: [SYN-SENT, SYN-RECEIVED, ESTABLISHED]
+  timer: tcp_write_timer
+
+"""#),
+        ("somaxconn-cap", #"""
+name: somaxconn-cap
+summary: >
+  DRAFT
+sysctls:
+  net.core.somaxconn: 2
+  net.ipv4.tcp_syn_retries: 1
+steps:
+  - socket: listener
+  - bind: {socket: listener, port: 7700}
+  - listen: {socket: listener, backlog: 128}
+  - repeat: 3
+    steps:
+      - socket: c{i}
+      - connect: {socket: "c{i}", port: 7700, expect: ok, returns_after: "S."}
+  - getsockname: {socket: listener, accept_queue: 3, syn_queue: 0}
+  - socket: c3
+  - nonblocking: c3
+  - connect: {socket: c3, port: 7700, expect: EINPROGRESS}
+  - sleep: 100
+  - getsockname: {socket: listener, accept_queue: 3, syn_queue: 0, kernel: {c3: SYN-SENT}}
+  - accept: {socket: listener, as: s0, expect: ok, accepted: c0}
+  - close: listener
+expect:
+  flags: 'S S\. \. S S\. \. S S\. \. S( \S+)*'
+
+"""#),
+        ("syn-flood-cookies", #"""
+name: syn-flood-cookies
+summary: >
+  DRAFT
+sysctls:
+  net.ipv4.tcp_syncookies: 0
+  net.ipv4.tcp_syn_retries: 2
+  net.ipv4.tcp_synack_retries: 3
+steps:
+  - socket: listener
+  - bind: {socket: listener, port: 7720}
+  - listen: {socket: listener, backlog: 4}
+  # Every handshake's last ACK is lost: the request sockets stay in the SYN queue.
+  - firewall: {hook: input, rule: "tcp dport 7720 tcp flags & (fin | syn | rst | psh | ack) == ack drop"}
+  - repeat: 100
+    steps:
+      - socket: {socket: "a{i}", nonblocking: true}
+      - connect: {socket: "a{i}", port: 7720, expect: EINPROGRESS}
+  - getsockname: {socket: listener, syn_queue: 5, accept_queue: 0, kernel: {a0: ESTABLISHED, a4: ESTABLISHED, a5: SYN-SENT, a99: SYN-SENT}}
+  - sysctl: {net.ipv4.tcp_syncookies: 1}
+  - repeat: 100
+    steps:
+      - socket: {socket: "b{i}", nonblocking: true}
+      - connect: {socket: "b{i}", port: 7720, expect: EINPROGRESS}
+  - getsockname: {socket: listener, syn_queue: 5, accept_queue: 0, kernel: {b0: ESTABLISHED, b99: ESTABLISHED}}
+  - firewall: flush
+  - close: listener
+  - repeat: 100
+    steps:
+      - close: a{i}
+      - close: b{i}
 
 """#),
         ("time-wait-rebind", #"""
@@ -909,6 +1191,54 @@ expect:
   # Four connections, each opened and closed; the failed bind() calls send nothing.
   flags: 'S S\. \.(( \S+)*? F\.){2}(( \S+)*? S S\. \.(( \S+)*? F\.){2}){3}( \S+)*'
   originator_states: [SYN-SENT, ESTABLISHED, FIN-WAIT-1, TIME-WAIT]
+
+"""#),
+        ("tw-reuse-server-side", #"""
+name: tw-reuse-server-side
+summary: >
+  DRAFT
+sysctls:
+  net.ipv4.tcp_tw_reuse: 1
+steps:
+  - socket: listener
+  - bind: {socket: listener, port: 7810}
+  - listen: {socket: listener, backlog: 8}
+  - socket: client
+  - connect: {socket: client, port: 7810, expect: ok}
+  - accept: {socket: listener, as: server, expect: ok}
+  # The server closes first: its side of the connection waits in TIME-WAIT on port 7810.
+  - close: server
+  - sleep: 20
+  - close: client
+  - close: listener
+  - sleep: 1100
+  - socket: restarted
+  - bind: {socket: restarted, port: 7810, expect: EADDRINUSE, kernel: {server: TIME-WAIT}}
+  - socket: restarted2
+  - setsockopt: {socket: restarted2, option: SO_REUSEADDR}
+  - bind: {socket: restarted2, port: 7810, expect: EADDRINUSE}
+  # The same, with a listener that had SO_REUSEADDR (its accepted sockets inherit it).
+  - socket: listener2
+  - setsockopt: {socket: listener2, option: SO_REUSEADDR}
+  - bind: {socket: listener2, port: 7811}
+  - listen: {socket: listener2, backlog: 8}
+  - socket: client2
+  - connect: {socket: client2, port: 7811, expect: ok}
+  - accept: {socket: listener2, as: server2, expect: ok}
+  - close: server2
+  - sleep: 20
+  - close: client2
+  - close: listener2
+  - sleep: 1100
+  - socket: restarted3
+  - bind: {socket: restarted3, port: 7811, expect: EADDRINUSE, kernel: {server2: TIME-WAIT}}
+  - socket: restarted4
+  - setsockopt: {socket: restarted4, option: SO_REUSEADDR}
+  - bind: {socket: restarted4, port: 7811, expect: ok}
+  - listen: {socket: restarted4, backlog: 8, expect: ok}
+  - close: restarted4
+expect:
+  flags: 'S S\. \. F\. \. F\. \. S S\. \. F\. \. F\. \.'
 
 """#),
         ("tw-reuse", #"""
@@ -1038,6 +1368,38 @@ expect:
   datagrams: 'udp icmp6?-port-unreachable udp icmp6?-port-unreachable udp udp'
 
 """#),
+        ("udp-reconnect", #"""
+name: udp-reconnect
+summary: >
+  DRAFT
+steps:
+  - socket: {socket: u, type: udp}
+  - bind: {socket: u, port: 7790}
+  - socket: {socket: a, type: udp}
+  - bind: {socket: a, port: 7791}
+  - socket: {socket: b, type: udp}
+  - bind: {socket: b, port: 7792}
+  - connect: {socket: u, port: 7791, expect: ok}
+  - sendto: {socket: a, port: 7790, data: from-a}
+  - sendto: {socket: b, port: 7790, data: from-b}
+  - sleep: 20
+  - recv: {socket: u, max: 64, nonblocking: true, expect: ok, result: 6}
+  - recv: {socket: u, max: 64, nonblocking: true, expect: EAGAIN}
+  - connect: {socket: u, port: 7792, expect: ok}
+  - sendto: {socket: a, port: 7790, data: again-a}
+  - sendto: {socket: b, port: 7790, data: again-b}
+  - sleep: 20
+  - recv: {socket: u, max: 64, nonblocking: true, expect: ok, result: 7}
+  - recv: {socket: u, max: 64, nonblocking: true, expect: EAGAIN}
+  - connect: {socket: u, address: unspec, expect: ok}
+  - send: {socket: u, data: to-whom?, expect: EDESTADDRREQ}
+  - close: u
+  - close: a
+  - close: b
+expect:
+  flags: ''
+
+"""#),
         ("unlistened-port", #"""
 name: unlistened-port
 summary: >
@@ -1056,6 +1418,28 @@ steps:
   - close: bound
 expect:
   flags: 'S R\. S R\.'
+  reset: {reason: NO_SOCKET}
+
+"""#),
+        ("wildcard-source-address", #"""
+name: wildcard-source-address
+summary: >
+  DRAFT
+steps:
+  - socket: listener
+  - bind: {socket: listener, address: any, port: 7760}
+  - listen: {socket: listener, backlog: 8}
+  - socket: client
+  - bind: {socket: client, address: any, port: 0, expect: ok}
+  - getsockname: {socket: client, address: "0.0.0.0:*"}
+  - connect: {socket: client, address: 127.0.0.3, port: 7760, expect: ok}
+  - getsockname: {socket: client, address: "127.0.0.1:*"}
+  - accept: {socket: listener, as: server, expect: ok, address: "127.0.0.3:7760", accepted: client}
+  - close: client
+  - close: server
+  - close: listener
+expect:
+  flags: 'S S\. \.( \S+)*'
 
 """#),
         ("write-after-reset", #"""
@@ -1118,6 +1502,7 @@ expect:
   flags: 'S S\. \. F\.( \.)? P\. R\.? S S\. \. P\.( \.)? R\. S S\. \. P\.( \.)? R\.'
   originator_states: [CLOSE-WAIT, CLOSED]
   responder_states: [FIN-WAIT-1, FIN-WAIT-2, CLOSED]
+  reset: {reason: TCP_TIMEWAIT_SOCKET}
 
 """#),
     ]
