@@ -119,7 +119,8 @@ public enum ScenarioRunner {
         run.sentinelSeen = end.sentinelSeen
         run.pendingTimers = final.pendingTimers
         run.threads = Array(Set(calls.events.compactMap(\.tid) + [Int32(truncatingIfNeeded: synscope_gettid())])).sorted()
-        run.kernelEvents = recording.map { KernelEventScope.prune($0.events, threads: Set(run.threads)) }
+        let flows = KernelEventScope.flows(of: run.packets)
+        run.kernelEvents = recording.map { KernelEventScope.prune($0.events, threads: Set(run.threads), flows: flows) }
         run.kernelUnavailable = unavailable
         run.kernelEventsLost = recording?.lost ?? 0
         run.device = device
