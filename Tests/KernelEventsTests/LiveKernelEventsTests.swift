@@ -130,7 +130,14 @@ func attest(_ run: TracedRun) -> [Int: PacketAttestation] {
         // Against the raw text read by cat, and the namespace's own counters.
         let rawQueues = run.raw.split(separator: "\n").filter { $0.contains(" net_dev_queue: dev=\(run.device) ") }
         #expect(rawQueues.count == run.packets.count)
-        #expect(rawQueues.filter { $0.contains("-\(run.thread) ") && $0.contains("] b.... ") }.count
+        // Process context: the third character of the flags column (after "[cpu]") is neither 's' nor 'h'/'H'.
+        func inProcessContext(_ line: Substring) -> Bool {
+            let words = line.split(separator: " ")
+            guard let cpu = words.firstIndex(where: { $0.hasPrefix("[") && $0.hasSuffix("]") }), cpu + 1 < words.count else { return false }
+            let flags = Array(words[cpu + 1])
+            return flags.count == 5 && !"shHzZ".contains(flags[2])
+        }
+        #expect(rawQueues.filter { $0.contains("-\(run.thread) ") && inProcessContext($0) }.count
             == a.values.filter { $0.origin == .syscall(thread: run.thread) }.count)
         #expect(run.raw.contains("skaddr=0000000000000000 src=127.0.0.1:5001 dest=127.0.0.1:\(refusedSyn.tcp.sourcePort) state=UNKNOWN reason=NO_SOCKET"))
         #expect(run.counters["TcpOutRsts"] == Int64(s.filter { $0.tcp.flags.contains(.rst) }.count))
