@@ -264,3 +264,27 @@ final class Flag: @unchecked Sendable {
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
     func set() { lock.lock(); value = true; lock.unlock() }
 }
+
+@Suite(.serialized) struct LiveSyscallTests {
+    @Test(.enabled(if: Live.enabled, Live.reason)) func socketCallsOfOneThread() throws {
+        let (events, thread, fd) = try Live.onThread { () throws -> ([KernelEvent], Int32, Int32) in
+            try NetworkNamespace.enterNew()
+            let tracer = try KernelTracer(device: "syn-none")
+            try tracer.traceSyscalls(threads: [Live.tid])
+            try tracer.start()
+            let fd = Net.socketTCP()
+            let r = Net.connect(fd, 9)
+            #expect(r == -1 && errno == ECONNREFUSED)
+            close(fd)
+            return (tracer.stop().events, Live.tid, fd)
+        }
+        let calls = events.filter { if case .syscallEnter = $0.kind { true } else if case .syscallExit = $0.kind { true } else { false } }
+        #expect(calls.count >= 6)
+        #expect(calls.allSatisfy { $0.pid == thread && $0.context == .process })
+        let kinds = calls.map(\.kind)
+        #expect(kinds.contains(.syscallExit(name: "socket", result: Int64(fd))))
+        #expect(kinds.contains { if case .syscallEnter("connect", let args) = $0 { args.first == UInt64(fd) && args.last == 16 } else { false } })
+        #expect(kinds.contains(.syscallExit(name: "connect", result: -Int64(ECONNREFUSED))))
+        #expect(kinds.contains(.syscallExit(name: "close", result: 0)))
+    }
+}
