@@ -45,7 +45,8 @@ public struct PacketAttestation: Hashable, Sendable, Codable {
 ///   tcp_send_active_reset (skbaddr 0) fires after its RST was queued (net/ipv4/tcp_output.c);
 /// - tcp_retransmit_skb and tcp_retransmit_synack fire after the retransmission was queued;
 /// - timer callbacks run between timer_expire_entry and timer_expire_exit in the timer softirq, and no
-///   NET_RX processing interleaves with them on that CPU (kernel/softirq.c runs one vector at a time).
+///   NET_RX processing interleaves with them on that CPU (kernel/softirq.c runs one vector at a time,
+///   between softirq_entry and softirq_exit).
 public enum KernelAttribution {
     public typealias Packet = (frame: Int, time: Timestamp, length: Int)
 
@@ -166,7 +167,8 @@ public enum KernelAttribution {
     enum SoftirqOrigin { case receive(Int), timer(Int, String) }
 
     /// Walks back on the queue's CPU: the receive being processed, or the timer whose callback is running.
-    /// A process-context event or a timer exit first means neither (e.g. a tasklet or hrtimer): nil.
+    /// Meeting first a process-context event, a timer exit, or a softirq entry or exit means neither (a
+    /// tasklet or an hrtimer, or a softirq run after the one that received the last packet): nil.
     static func softirqOrigin(queue q: Int, events: [KernelEvent]) -> SoftirqOrigin? {
         let cpu = events[q].cpu
         var i = q - 1
@@ -180,7 +182,7 @@ public enum KernelAttribution {
                     switch x.kind {
                     case .receive: return .receive(i)
                     case .timerEntry(let f): return .timer(i, f)
-                    case .timerExit: return nil
+                    case .timerExit, .softirqEntry, .softirqExit: return nil
                     default: break
                     }
                 }
@@ -201,8 +203,11 @@ public enum KernelAttribution {
     }
 
     /// kfree_skb of the packet's skb after it was queued: before its receive (dropped on the way in),
-    /// or after it, on the receiving CPU before that CPU receives anything else, or from a socket
-    /// backlog in process context; never after the skb is queued again.
+    /// or after it, on the receiving CPU in the same softirq run before that CPU receives another packet
+    /// of the run, or from a socket backlog in process context; never after the skb is queued again.
+    /// Limit: skb addresses are reused, and kfree_skb carries no namespace. If the packet was consumed
+    /// silently and another namespace's packet got the same address and was dropped inside that same
+    /// window, its drop would be taken for this packet's; no test run has shown it.
     static func fate(queue q: Int, events: [KernelEvent]) -> String? {
         guard case .devQueue(let skb, _) = events[q].kind else { return nil }
         var receivedOn: Int? = nil
@@ -215,6 +220,8 @@ public enum KernelAttribution {
             case .receive(let s, _):
                 if s == skb && receivedOn == nil { receivedOn = x.cpu; inSoftirq = true }
                 else if x.cpu == receivedOn { inSoftirq = false }
+            case .softirqExit where x.cpu == receivedOn:
+                inSoftirq = false
             case .drop(let s, let reason, _) where s == skb:
                 if receivedOn == nil || x.context == .process || (inSoftirq && x.cpu == receivedOn) { return reason }
             default:

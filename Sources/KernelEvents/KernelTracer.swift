@@ -34,6 +34,9 @@ public final class KernelTracer: Sendable {
             ("net/net_dev_queue", "name == \"\(device)\""),
             ("net/netif_receive_skb", "name == \"\(device)\""),
             ("timer/timer_expire_entry", nil), ("timer/timer_expire_exit", nil),
+            // TIMER, NET_RX, TASKLET, HRTIMER (include/linux/interrupt.h): the softirq runs that can queue a segment.
+            ("irq/softirq_entry", "vec == 1 || vec == 3 || vec == 6 || vec == 8"),
+            ("irq/softirq_exit", "vec == 1 || vec == 3 || vec == 6 || vec == 8"),
             ("tcp/tcp_send_reset", nil), ("tcp/tcp_receive_reset", nil),
             ("tcp/tcp_retransmit_skb", nil), ("tcp/tcp_retransmit_synack", nil),
             ("sock/inet_sock_set_state", "protocol == 6"), ("sock/inet_sk_error_report", "protocol == 6"),
@@ -123,7 +126,7 @@ public final class KernelTracer: Sendable {
                line.clock < m.low - 1000 || line.clock > m.high {
                 offset = m.realtime - line.clock
             }
-            let events = Self.pruneTimers(lines.compactMap { TraceLineParser.event($0, offset: offset) })
+            let events = Self.pruneBrackets(lines.compactMap { TraceLineParser.event($0, offset: offset) })
             return KernelRecording(events: events, lost: Self.lost(s.instance), clock: "mono")
         }
         remove()

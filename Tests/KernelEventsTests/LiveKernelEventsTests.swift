@@ -98,162 +98,164 @@ func attest(_ run: TracedRun) -> [Int: PacketAttestation] {
     KernelAttribution.attest(packets: run.packets.map { ($0.frame, $0.timestamp, $0.originalLength) }, events: run.recording.events)
 }
 
-@Suite(.serialized) struct LiveKernelEventsTests {
-    @Test(.enabled(if: Live.enabled, Live.reason)) func everyPacketIsAttested() throws {
-        let run = try tracedRun(ports: (5000, 5001))
-        let a = attest(run)
-        let s = segments(run.packets)
-        #expect(run.recording.lost == 0)
-        #expect(s.count == run.packets.count && s.count >= 11)
-        #expect(a.count == run.packets.count, "unattested frames: \(Set(run.packets.map(\.frame)).subtracting(a.keys).sorted())")
+extension LiveKernel {
+    @Suite struct LiveKernelEventsTests {
+        @Test(.enabled(if: Live.enabled, Live.reason)) func everyPacketIsAttested() throws {
+            let run = try tracedRun(ports: (5000, 5001))
+            let a = attest(run)
+            let s = segments(run.packets)
+            #expect(run.recording.lost == 0)
+            #expect(s.count == run.packets.count && s.count >= 11)
+            #expect(a.count == run.packets.count, "unattested frames: \(Set(run.packets.map(\.frame)).subtracting(a.keys).sorted())")
 
-        let syn = try #require(s.first { $0.tcp.flags == .syn && $0.tcp.destinationPort == 5000 })
-        #expect(a[syn.frame]?.origin == .syscall(thread: run.thread))
-        let synAck = try #require(s.first { $0.tcp.flags == [.syn, .ack] && $0.tcp.sourcePort == 5000 })
-        #expect(a[synAck.frame]?.origin == .reply(toFrame: syn.frame))
-        let clientPort = syn.tcp.sourcePort
-        let fin = try #require(s.first { $0.tcp.flags.contains(.fin) && $0.tcp.sourcePort == clientPort })
-        #expect(a[fin.frame]?.origin == .syscall(thread: run.thread))
-        let data = try #require(s.first { $0.tcp.flags.contains(.psh) && $0.tcp.sourcePort == clientPort })
-        #expect(a[data.frame]?.origin == .syscall(thread: run.thread))
-        let refusedSyn = try #require(s.first { $0.tcp.flags == .syn && $0.tcp.destinationPort == 5001 })
-        #expect(a[refusedSyn.frame]?.origin == .syscall(thread: run.thread))
-        #expect(a[refusedSyn.frame]?.fate == "NO_SOCKET")
-        let rst = try #require(s.first { $0.tcp.flags.contains(.rst) && $0.tcp.sourcePort == 5001 })
-        #expect(a[rst.frame]?.origin == .reply(toFrame: refusedSyn.frame))
-        #expect(a[rst.frame]?.resetReason == "NO_SOCKET")
-        #expect(a[rst.frame]?.resetHasSocket == false)
-        // Only RSTs carry a reset reason; nothing was retransmitted.
-        #expect(Set(a.filter { $0.value.resetReason != nil }.keys) == Set(s.filter { $0.tcp.flags.contains(.rst) }.map(\.frame)))
-        #expect(a.values.allSatisfy { !$0.retransmit })
+            let syn = try #require(s.first { $0.tcp.flags == .syn && $0.tcp.destinationPort == 5000 })
+            #expect(a[syn.frame]?.origin == .syscall(thread: run.thread))
+            let synAck = try #require(s.first { $0.tcp.flags == [.syn, .ack] && $0.tcp.sourcePort == 5000 })
+            #expect(a[synAck.frame]?.origin == .reply(toFrame: syn.frame))
+            let clientPort = syn.tcp.sourcePort
+            let fin = try #require(s.first { $0.tcp.flags.contains(.fin) && $0.tcp.sourcePort == clientPort })
+            #expect(a[fin.frame]?.origin == .syscall(thread: run.thread))
+            let data = try #require(s.first { $0.tcp.flags.contains(.psh) && $0.tcp.sourcePort == clientPort })
+            #expect(a[data.frame]?.origin == .syscall(thread: run.thread))
+            let refusedSyn = try #require(s.first { $0.tcp.flags == .syn && $0.tcp.destinationPort == 5001 })
+            #expect(a[refusedSyn.frame]?.origin == .syscall(thread: run.thread))
+            #expect(a[refusedSyn.frame]?.fate == "NO_SOCKET")
+            let rst = try #require(s.first { $0.tcp.flags.contains(.rst) && $0.tcp.sourcePort == 5001 })
+            #expect(a[rst.frame]?.origin == .reply(toFrame: refusedSyn.frame))
+            #expect(a[rst.frame]?.resetReason == "NO_SOCKET")
+            #expect(a[rst.frame]?.resetHasSocket == false)
+            // Only RSTs carry a reset reason; nothing was retransmitted.
+            #expect(Set(a.filter { $0.value.resetReason != nil }.keys) == Set(s.filter { $0.tcp.flags.contains(.rst) }.map(\.frame)))
+            #expect(a.values.allSatisfy { !$0.retransmit })
 
-        // Against the raw text read by cat, and the namespace's own counters.
-        let rawQueues = run.raw.split(separator: "\n").filter { $0.contains(" net_dev_queue: dev=\(run.device) ") }
-        #expect(rawQueues.count == run.packets.count)
-        // Process context: the third character of the flags column (after "[cpu]") is neither 's' nor 'h'/'H'.
-        func inProcessContext(_ line: Substring) -> Bool {
-            let words = line.split(separator: " ")
-            guard let cpu = words.firstIndex(where: { $0.hasPrefix("[") && $0.hasSuffix("]") }), cpu + 1 < words.count else { return false }
-            let flags = Array(words[cpu + 1])
-            return flags.count == 5 && !"shHzZ".contains(flags[2])
-        }
-        #expect(rawQueues.filter { $0.contains("-\(run.thread) ") && inProcessContext($0) }.count
-            == a.values.filter { $0.origin == .syscall(thread: run.thread) }.count)
-        #expect(run.raw.contains("skaddr=0000000000000000 src=127.0.0.1:5001 dest=127.0.0.1:\(refusedSyn.tcp.sourcePort) state=UNKNOWN reason=NO_SOCKET"))
-        #expect(run.counters["TcpOutRsts"] == Int64(s.filter { $0.tcp.flags.contains(.rst) }.count))
-        #expect(run.counters["TcpActiveOpens"] == 2)
-
-        // The clock mapping: each packet's pcap time against its net_dev_queue time.
-        let matched = KernelAttribution.match(packets: run.packets.map { ($0.frame, $0.timestamp, $0.originalLength) }, events: run.recording.events)
-        let gaps = matched.map { q, frame in run.packets[frame - 1].timestamp.nanoseconds - run.recording.events[q].time.nanoseconds }
-        print("pcap − net_dev_queue (ns): min \(gaps.min() ?? 0) max \(gaps.max() ?? 0) over \(gaps.count) packets")
-        #expect(gaps.allSatisfy { abs($0) < 200_000 })
-
-        #expect(!Live.instances().contains(run.instance))
-    }
-
-    /// Another namespace's loopback (named `lo`, as the host's is) carries the same addresses and ports
-    /// during the traced run, including a NO_SOCKET reset; none of it is attributed.
-    @Test(.enabled(if: Live.enabled, Live.reason)) func otherNamespacesAreNotAttributed() throws {
-        let stop = Flag()
-        let ready = DispatchSemaphore(value: 0)
-        let noise = Thread {
-            try? NetworkNamespace.enterNew()
-            let listener = Net.socketTCP()
-            _ = Net.bind(listener, 5000)
-            listen(listener, 64)
-            ready.signal()
-            while !stop.isSet {
-                let c = Net.socketTCP()
-                if Net.connect(c, 5000) == 0 { let s = accept(listener, nil, nil); close(c); close(s) } else { close(c) }
-                let r = Net.socketTCP()
-                _ = Net.connect(r, 5001)   // NO_SOCKET reset in that namespace
-                close(r)
-                usleep(1000)
+            // Against the raw text read by cat, and the namespace's own counters.
+            let rawQueues = run.raw.split(separator: "\n").filter { $0.contains(" net_dev_queue: dev=\(run.device) ") }
+            #expect(rawQueues.count == run.packets.count)
+            // Process context: the third character of the flags column (after "[cpu]") is neither 's' nor 'h'/'H'.
+            func inProcessContext(_ line: Substring) -> Bool {
+                let words = line.split(separator: " ")
+                guard let cpu = words.firstIndex(where: { $0.hasPrefix("[") && $0.hasSuffix("]") }), cpu + 1 < words.count else { return false }
+                let flags = Array(words[cpu + 1])
+                return flags.count == 5 && !"shHzZ".contains(flags[2])
             }
-            close(listener)
-            stop.finished.signal()
-        }
-        noise.start()
-        ready.wait()
-        let run = try tracedRun(ports: (5000, 5001)) { usleep(100_000) }
-        stop.set()
-        stop.finished.wait()
+            #expect(rawQueues.filter { $0.contains("-\(run.thread) ") && inProcessContext($0) }.count
+                == a.values.filter { $0.origin == .syscall(thread: run.thread) }.count)
+            #expect(run.raw.contains("skaddr=0000000000000000 src=127.0.0.1:5001 dest=127.0.0.1:\(refusedSyn.tcp.sourcePort) state=UNKNOWN reason=NO_SOCKET"))
+            #expect(run.counters["TcpOutRsts"] == Int64(s.filter { $0.tcp.flags.contains(.rst) }.count))
+            #expect(run.counters["TcpActiveOpens"] == 2)
 
-        let a = attest(run)
-        let s = segments(run.packets)
-        let queues = run.recording.events.filter { if case .devQueue = $0.kind { true } else { false } }
-        let resets = run.recording.events.filter { if case .sendReset = $0.kind { true } else { false } }
-        print("other namespace: \(resets.count) tcp_send_reset events recorded, \(s.filter { $0.tcp.flags.contains(.rst) }.count) RSTs captured")
-        #expect(queues.count == run.packets.count)
-        #expect(resets.count > s.filter { $0.tcp.flags.contains(.rst) }.count, "the other namespace's resets were not traced at all")
-        #expect(a.count == run.packets.count)
-        #expect(Set(a.filter { $0.value.resetReason != nil }.keys) == Set(s.filter { $0.tcp.flags.contains(.rst) }.map(\.frame)))
-        #expect(a.values.allSatisfy { $0.fate == nil || $0.fate == "NO_SOCKET" || $0.fate == "NOT_SPECIFIED" })
-        let refusedSyn = try #require(s.first { $0.tcp.flags == .syn && $0.tcp.destinationPort == 5001 })
-        let rst = try #require(s.first { $0.tcp.flags.contains(.rst) && $0.tcp.sourcePort == 5001 })
-        #expect(a[rst.frame]?.origin == .reply(toFrame: refusedSyn.frame))
-        #expect(a.values.allSatisfy { if case .syscall(let t) = $0.origin { t == run.thread } else { true } })
-    }
+            // The clock mapping: each packet's pcap time against its net_dev_queue time.
+            let matched = KernelAttribution.match(packets: run.packets.map { ($0.frame, $0.timestamp, $0.originalLength) }, events: run.recording.events)
+            let gaps = matched.map { q, frame in run.packets[frame - 1].timestamp.nanoseconds - run.recording.events[q].time.nanoseconds }
+            print("pcap − net_dev_queue (ns): min \(gaps.min() ?? 0) max \(gaps.max() ?? 0) over \(gaps.count) packets")
+            #expect(gaps.allSatisfy { abs($0) < 200_000 })
 
-    @Test(.enabled(if: Live.enabled, Live.reason)) func nothingIsLeftBehind() throws {
-        let hostMounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
-        // remove() without stop(), as after an error or on SIGINT, called from another thread.
-        let tracer = try Live.onThread { () throws -> KernelTracer in
-            let t = try KernelTracer(device: "syn-none")
-            try t.start()
-            return t
+            #expect(!Live.instances().contains(run.instance))
         }
-        #expect(Live.instances().contains(tracer.name))
-        tracer.remove()
-        tracer.remove()
-        #expect(!Live.instances().contains(tracer.name))
-        #expect(tracer.stop().lost == -1)
-        // deinit after an abandoned run.
-        let name = try Live.onThread { () throws -> String in
-            let t = try KernelTracer(device: "syn-none")
-            try t.start()
-            return t.name
-        }
-        #expect(!Live.instances().contains(name))
-        // A failing start (instance already gone) throws and leaves nothing.
-        let failed = try Live.onThread { () throws -> Bool in
-            let t = try KernelTracer(device: "syn-none")
-            t.remove()
-            do { try t.start(); return false } catch let e as EnvironmentError { return e.kind == .tracing }
-        }
-        #expect(failed)
-        // A bad device name is refused before anything is created.
-        #expect(throws: EnvironmentError.self) { try Live.onThread { try KernelTracer(device: "bad\"name") } }
-        // An instance whose process is gone is removed by removeStale().
-        let dead = Process()
-        dead.executableURL = URL(fileURLWithPath: "/bin/true")
-        try dead.run()
-        dead.waitUntilExit()
-        let stale = "synscope-\(dead.processIdentifier)-1"
-        _ = Live.shell("unshare -m sh -c 'mount --make-rprivate / && mount -t tracefs nodev /sys/kernel/tracing && mkdir /sys/kernel/tracing/instances/\(stale)'")
-        #expect(Live.instances().contains(stale))
-        KernelTracer.removeStale()
-        #expect(!Live.instances().contains(stale))
-        #expect(!Live.instances().contains { $0.hasPrefix("synscope-\(getpid())-") })
-        // The host's mounts are as they were.
-        #expect(try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) == hostMounts)
-    }
 
-    @Test(.enabled(if: Live.enabled, Live.reason)) func countersOfTheNamespace() throws {
-        let delta = try Live.onThread { () throws -> [String: Int64] in
-            try NetworkNamespace.enterNew()
-            let before = NetCounters.read()
-            #expect(before["TcpActiveOpens"] == 0)
-            #expect(before["TcpExtListenOverflows"] == 0)
-            let s = Net.socketTCP()
-            #expect(Net.connect(s, 1) == -1)
-            close(s)
-            return NetCounters.delta(before, NetCounters.read())
+        /// Another namespace's loopback (named `lo`, as the host's is) carries the same addresses and ports
+        /// during the traced run, including a NO_SOCKET reset; none of it is attributed.
+        @Test(.enabled(if: Live.enabled, Live.reason)) func otherNamespacesAreNotAttributed() throws {
+            let stop = Flag()
+            let ready = DispatchSemaphore(value: 0)
+            let noise = Thread {
+                try? NetworkNamespace.enterNew()
+                let listener = Net.socketTCP()
+                _ = Net.bind(listener, 5000)
+                listen(listener, 64)
+                ready.signal()
+                while !stop.isSet {
+                    let c = Net.socketTCP()
+                    if Net.connect(c, 5000) == 0 { let s = accept(listener, nil, nil); close(c); close(s) } else { close(c) }
+                    let r = Net.socketTCP()
+                    _ = Net.connect(r, 5001)   // NO_SOCKET reset in that namespace
+                    close(r)
+                    usleep(1000)
+                }
+                close(listener)
+                stop.finished.signal()
+            }
+            noise.start()
+            ready.wait()
+            let run = try tracedRun(ports: (5000, 5001)) { usleep(100_000) }
+            stop.set()
+            stop.finished.wait()
+
+            let a = attest(run)
+            let s = segments(run.packets)
+            let queues = run.recording.events.filter { if case .devQueue = $0.kind { true } else { false } }
+            let resets = run.recording.events.filter { if case .sendReset = $0.kind { true } else { false } }
+            print("other namespace: \(resets.count) tcp_send_reset events recorded, \(s.filter { $0.tcp.flags.contains(.rst) }.count) RSTs captured")
+            #expect(queues.count == run.packets.count)
+            #expect(resets.count > s.filter { $0.tcp.flags.contains(.rst) }.count, "the other namespace's resets were not traced at all")
+            #expect(a.count == run.packets.count)
+            #expect(Set(a.filter { $0.value.resetReason != nil }.keys) == Set(s.filter { $0.tcp.flags.contains(.rst) }.map(\.frame)))
+            #expect(a.values.allSatisfy { $0.fate == nil || $0.fate == "NO_SOCKET" || $0.fate == "NOT_SPECIFIED" },
+                    "\(a.filter { $0.value.fate != nil }.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.fate!)" })")
+            let refusedSyn = try #require(s.first { $0.tcp.flags == .syn && $0.tcp.destinationPort == 5001 })
+            let rst = try #require(s.first { $0.tcp.flags.contains(.rst) && $0.tcp.sourcePort == 5001 })
+            #expect(a[rst.frame]?.origin == .reply(toFrame: refusedSyn.frame))
+            #expect(a.values.allSatisfy { if case .syscall(let t) = $0.origin { t == run.thread } else { true } })
         }
-        #expect(delta["TcpOutRsts"] == 1)
-        #expect(delta["TcpActiveOpens"] == 1)
-        #expect(delta["TcpAttemptFails"] == 1)
+
+        @Test(.enabled(if: Live.enabled, Live.reason)) func nothingIsLeftBehind() throws {
+            let hostMounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+            // remove() without stop(), as after an error or on SIGINT, called from another thread.
+            let tracer = try Live.onThread { () throws -> KernelTracer in
+                let t = try KernelTracer(device: "syn-none")
+                try t.start()
+                return t
+            }
+            #expect(Live.instances().contains(tracer.name))
+            tracer.remove()
+            tracer.remove()
+            #expect(!Live.instances().contains(tracer.name))
+            #expect(tracer.stop().lost == -1)
+            // deinit after an abandoned run.
+            let name = try Live.onThread { () throws -> String in
+                let t = try KernelTracer(device: "syn-none")
+                try t.start()
+                return t.name
+            }
+            #expect(!Live.instances().contains(name))
+            // A failing start (instance already gone) throws and leaves nothing.
+            let failed = try Live.onThread { () throws -> Bool in
+                let t = try KernelTracer(device: "syn-none")
+                t.remove()
+                do { try t.start(); return false } catch let e as EnvironmentError { return e.kind == .tracing }
+            }
+            #expect(failed)
+            // A bad device name is refused before anything is created.
+            #expect(throws: EnvironmentError.self) { try Live.onThread { try KernelTracer(device: "bad\"name") } }
+            // An instance whose process is gone is removed by removeStale().
+            let dead = Process()
+            dead.executableURL = URL(fileURLWithPath: "/bin/true")
+            try dead.run()
+            dead.waitUntilExit()
+            let stale = "synscope-\(dead.processIdentifier)-1"
+            _ = Live.shell("unshare -m sh -c 'mount --make-rprivate / && mount -t tracefs nodev /sys/kernel/tracing && mkdir /sys/kernel/tracing/instances/\(stale)'")
+            #expect(Live.instances().contains(stale))
+            KernelTracer.removeStale()
+            #expect(!Live.instances().contains(stale))
+            // The host's mounts are as they were.
+            #expect(try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) == hostMounts)
+        }
+
+        @Test(.enabled(if: Live.enabled, Live.reason)) func countersOfTheNamespace() throws {
+            let delta = try Live.onThread { () throws -> [String: Int64] in
+                try NetworkNamespace.enterNew()
+                let before = NetCounters.read()
+                #expect(before["TcpActiveOpens"] == 0)
+                #expect(before["TcpExtListenOverflows"] == 0)
+                let s = Net.socketTCP()
+                #expect(Net.connect(s, 1) == -1)
+                close(s)
+                return NetCounters.delta(before, NetCounters.read())
+            }
+            #expect(delta["TcpOutRsts"] == 1)
+            #expect(delta["TcpActiveOpens"] == 1)
+            #expect(delta["TcpAttemptFails"] == 1)
+        }
     }
 }
 
@@ -265,26 +267,28 @@ final class Flag: @unchecked Sendable {
     func set() { lock.lock(); value = true; lock.unlock() }
 }
 
-@Suite(.serialized) struct LiveSyscallTests {
-    @Test(.enabled(if: Live.enabled, Live.reason)) func socketCallsOfOneThread() throws {
-        let (events, thread, fd) = try Live.onThread { () throws -> ([KernelEvent], Int32, Int32) in
-            try NetworkNamespace.enterNew()
-            let tracer = try KernelTracer(device: "syn-none")
-            try tracer.traceSyscalls(threads: [Live.tid])
-            try tracer.start()
-            let fd = Net.socketTCP()
-            let r = Net.connect(fd, 9)
-            #expect(r == -1 && errno == ECONNREFUSED)
-            close(fd)
-            return (tracer.stop().events, Live.tid, fd)
+extension LiveKernel {
+    @Suite struct LiveSyscallTests {
+        @Test(.enabled(if: Live.enabled, Live.reason)) func socketCallsOfOneThread() throws {
+            let (events, thread, fd) = try Live.onThread { () throws -> ([KernelEvent], Int32, Int32) in
+                try NetworkNamespace.enterNew()
+                let tracer = try KernelTracer(device: "syn-none")
+                try tracer.traceSyscalls(threads: [Live.tid])
+                try tracer.start()
+                let fd = Net.socketTCP()
+                let r = Net.connect(fd, 9)
+                #expect(r == -1 && errno == ECONNREFUSED)
+                close(fd)
+                return (tracer.stop().events, Live.tid, fd)
+            }
+            let calls = events.filter { if case .syscallEnter = $0.kind { true } else if case .syscallExit = $0.kind { true } else { false } }
+            #expect(calls.count >= 6)
+            #expect(calls.allSatisfy { $0.pid == thread && $0.context == .process })
+            let kinds = calls.map(\.kind)
+            #expect(kinds.contains(.syscallExit(name: "socket", result: Int64(fd))))
+            #expect(kinds.contains { if case .syscallEnter("connect", let args) = $0 { args.first == UInt64(fd) && args.last == 16 } else { false } })
+            #expect(kinds.contains(.syscallExit(name: "connect", result: -Int64(ECONNREFUSED))))
+            #expect(kinds.contains(.syscallExit(name: "close", result: 0)))
         }
-        let calls = events.filter { if case .syscallEnter = $0.kind { true } else if case .syscallExit = $0.kind { true } else { false } }
-        #expect(calls.count >= 6)
-        #expect(calls.allSatisfy { $0.pid == thread && $0.context == .process })
-        let kinds = calls.map(\.kind)
-        #expect(kinds.contains(.syscallExit(name: "socket", result: Int64(fd))))
-        #expect(kinds.contains { if case .syscallEnter("connect", let args) = $0 { args.first == UInt64(fd) && args.last == 16 } else { false } })
-        #expect(kinds.contains(.syscallExit(name: "connect", result: -Int64(ECONNREFUSED))))
-        #expect(kinds.contains(.syscallExit(name: "close", result: 0)))
     }
 }

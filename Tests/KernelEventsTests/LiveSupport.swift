@@ -3,6 +3,9 @@ import Foundation
 import Glibc
 import Testing
 
+/// All live suites, one at a time: they share the machine's tracing instances and counters.
+@Suite(.serialized) enum LiveKernel {}
+
 /// When live tests can run: as root. Under CI=true they always run, so that a missing privilege fails.
 enum Live {
     static let enabled = ProcessInfo.processInfo.environment["CI"] == "true" || geteuid() == 0

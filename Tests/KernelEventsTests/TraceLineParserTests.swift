@@ -71,6 +71,14 @@ import TraceModel
         #expect(events.contains { $0.kind == .syscallExit(name: "connect", result: -2) })
     }
 
+    @Test func softirqBrackets() {
+        let entry = TraceLineParser.line("  swift-frontend-6212    [001] .Ns..  1295.789733: softirq_entry: vec=1 [action=TIMER]")!
+        #expect(TraceLineParser.event(entry, offset: 0)?.kind == .softirqEntry(action: "TIMER"))
+        #expect(entry.context == .softirq)
+        let exit = TraceLineParser.line("  ksoftirqd/0-14      [000] ..s..  1295.789740: softirq_exit: vec=3 [action=NET_RX]")!
+        #expect(TraceLineParser.event(exit, offset: 0)?.kind == .softirqExit(action: "NET_RX"))
+    }
+
     @Test func ipv6Addresses() {
         let line = TraceLineParser.line("  p-1  [000] .....   1.000001: inet_sock_set_state: family=AF_INET6 protocol=IPPROTO_TCP sport=5000 dport=0 saddr=0.0.0.0 daddr=0.0.0.0 saddrv6=::1 daddrv6=:: oldstate=TCP_CLOSE newstate=TCP_LISTEN")!
         #expect(TraceLineParser.event(line, offset: 0)?.kind == .setState(local: SocketAddress(.v6(.loopback), 5000), remote: SocketAddress(.v6(.any), 0),
@@ -82,7 +90,7 @@ import TraceModel
 
     @Test func timersWithoutRunEventsArePruned() throws {
         let events = try Fixtures.events("retransmit-backlog-abort.trace")
-        let pruned = KernelTracer.pruneTimers(events)
+        let pruned = KernelTracer.pruneBrackets(events)
         let entries = pruned.compactMap { if case .timerEntry(let f) = $0.kind { f } else { nil } }
         #expect(entries == ["tcp_write_timer", "tcp_write_timer", "tcp_write_timer", "tcp_write_timer"])
         #expect(pruned.count { if case .timerExit = $0.kind { true } else { false } } == 4)
