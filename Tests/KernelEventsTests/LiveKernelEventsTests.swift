@@ -28,9 +28,13 @@ func tracedRun(ports: (UInt16, UInt16), during: (@Sendable () -> Void)? = nil) t
         let device = "syn-" + String(UInt16.random(in: 0x1000...0xffff), radix: 16)
         try NetworkNamespace.renameLoopback(to: device)
         let capture = try LiveCapture(device: device, filter: "")
+        let t0 = RealtimeClock.now()
         let tracer = try KernelTracer(device: device)
+        let t1 = RealtimeClock.now()
         try tracer.start()
+        let t2 = RealtimeClock.now()
         let before = NetCounters.read()
+        let t3 = RealtimeClock.now()
         let thread = Live.tid
 
         let listener = Net.socketTCP()
@@ -59,7 +63,12 @@ func tracedRun(ports: (UInt16, UInt16), during: (@Sendable () -> Void)? = nil) t
         let after = NetCounters.read()
         // The raw text, read straight from the instance (this thread's private mount of tracefs).
         let raw = Live.readAll("/sys/kernel/tracing/instances/\(tracer.name)/trace")
+        let t4 = RealtimeClock.now()
         let recording = tracer.stop()
+        let t5 = RealtimeClock.now()
+        print("tracer: init \(Timestamp.milliseconds(t1.nanoseconds - t0.nanoseconds)) ms, start \(Timestamp.milliseconds(t2.nanoseconds - t1.nanoseconds)) ms, "
+            + "NetCounters.read \(Timestamp.milliseconds(t3.nanoseconds - t2.nanoseconds)) ms, stop \(Timestamp.milliseconds(t5.nanoseconds - t4.nanoseconds)) ms "
+            + "(\(recording.events.count) events kept)")
         return TracedRun(device: device, thread: thread, packets: outgoingCopies(capture.packets), recording: recording, raw: raw,
                          counters: NetCounters.delta(before, after), instance: tracer.name)
     }
@@ -242,20 +251,29 @@ extension LiveKernel {
         }
 
         @Test(.enabled(if: Live.enabled, Live.reason)) func countersOfTheNamespace() throws {
-            let delta = try Live.onThread { () throws -> [String: Int64] in
+            let (delta, counters, text) = try Live.onThread { () throws -> ([String: Int64], [String: Int64], String) in
                 try NetworkNamespace.enterNew()
-                let before = NetCounters.read()
-                #expect(before["TcpActiveOpens"] == 0)
-                #expect(before["TcpExtListenOverflows"] == 0)
+                let before = NetCounters.snapshot()
                 let s = Net.socketTCP()
                 #expect(Net.connect(s, 1) == -1)
                 close(s)
-                return NetCounters.delta(before, NetCounters.read())
+                let after = NetCounters.snapshot()
+                return (NetCounters.delta(before, after), NetCounters.read(),
+                        Live.readAll("/proc/thread-self/net/netstat") + Live.readAll("/proc/thread-self/net/snmp"))
             }
-            #expect(delta["TcpOutRsts"] == 1)
-            #expect(delta["TcpActiveOpens"] == 1)
-            #expect(delta["TcpAttemptFails"] == 1)
-        }
+            // One SYN out and its RST back, both on this namespace's loopback.
+            #expect(delta["TcpOutRsts"] == 1 && delta["TcpActiveOpens"] == 1 && delta["TcpAttemptFails"] == 1)
+            #expect(delta["TcpInSegs"] == 2 && delta["IpInReceives"] == 2)
+            #expect(delta.keys.allSatisfy { counters[$0] != nil } && delta.values.allSatisfy { $0 > 0 })
+            // Against the files split by hand: every "Prefix: names" line and the "Prefix: values" line after it.
+            let lines = text.split(separator: "\n").map { $0.split(separator: " ") }
+            var expected: [String: Int64] = [:]
+            for (names, values) in zip(lines, lines.dropFirst()) where names.first == values.first && Int64(values.last ?? "") != nil && Int64(names.last ?? "") == nil {
+                for (n, v) in zip(names.dropFirst(), values.dropFirst()) { expected[String(names[0].dropLast()) + n] = Int64(v) }
+            }
+            #expect(counters == expected)
+            #expect(counters["TcpExtListenOverflows"] != nil && counters["TcpMaxConn"] == -1)
+    }
     }
 }
 
