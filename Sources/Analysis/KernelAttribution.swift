@@ -93,11 +93,12 @@ public enum KernelAttribution {
     /// The netif_receive_skb of the packet queued at `q`: the next receive of the same skb before it is queued again.
     static func receiveIndex(ofQueue q: Int, events: [KernelEvent]) -> Int? {
         guard case .devQueue(let skb, _) = events[q].kind else { return nil }
-        for i in (q + 1)..<events.count {
+        var i = q + 1
+        while i < events.count, events[i].time.nanoseconds <= events[q].time.nanoseconds + window {
             switch events[i].kind {
             case .receive(let s, _) where s == skb: return i
             case .devQueue(let s, _) where s == skb: return nil
-            default: continue
+            default: i += 1
             }
         }
         return nil
@@ -146,7 +147,7 @@ public enum KernelAttribution {
         }
         // An active reset and retransmissions are traced right after their queue: the next events of the same context.
         var j = q + 1
-        while j < events.count {
+        while j < events.count, events[j].time.nanoseconds <= e.time.nanoseconds + window {
             let x = events[j]
             if sameContext(x, e) {
                 if case .sendReset(_, _, _, let reason, let hasSocket, let received) = x.kind, received == 0, a.resetReason == nil {
