@@ -168,7 +168,13 @@ extension LiveKernel {
             let stop = Flag()
             let ready = DispatchSemaphore(value: 0)
             let noise = Thread {
-                try? NetworkNamespace.enterNew()
+                // Never the host's namespace: without a namespace of its own this thread sends nothing.
+                guard (try? NetworkNamespace.enterNew()) != nil else {
+                    stop.failed = true
+                    ready.signal()
+                    stop.finished.signal()
+                    return
+                }
                 let listener = Net.socketTCP()
                 _ = Net.bind(listener, 5000)
                 listen(listener, 64)
@@ -186,6 +192,7 @@ extension LiveKernel {
             }
             noise.start()
             ready.wait()
+            #expect(!stop.failed, "the other namespace could not be made")
             let run = try tracedRun(ports: (5000, 5001)) { usleep(100_000) }
             stop.set()
             stop.finished.wait()
@@ -280,6 +287,7 @@ extension LiveKernel {
 final class Flag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
+    var failed = false
     let finished = DispatchSemaphore(value: 0)
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
     func set() { lock.lock(); value = true; lock.unlock() }
