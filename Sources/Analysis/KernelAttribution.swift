@@ -45,7 +45,8 @@ public struct PacketAttestation: Hashable, Sendable, Codable {
 ///   tcp_send_active_reset (skbaddr 0) fires after its RST was queued (net/ipv4/tcp_output.c);
 /// - tcp_retransmit_skb and tcp_retransmit_synack fire after the retransmission was queued;
 /// - timer callbacks run between timer_expire_entry and timer_expire_exit in the timer softirq, and no
-///   NET_RX processing interleaves with them on that CPU (kernel/softirq.c runs one vector at a time).
+///   NET_RX processing interleaves with them on that CPU (kernel/softirq.c runs one vector at a time,
+///   between softirq_entry and softirq_exit).
 public enum KernelAttribution {
     public typealias Packet = (frame: Int, time: Timestamp, length: Int)
 
@@ -92,11 +93,12 @@ public enum KernelAttribution {
     /// The netif_receive_skb of the packet queued at `q`: the next receive of the same skb before it is queued again.
     static func receiveIndex(ofQueue q: Int, events: [KernelEvent]) -> Int? {
         guard case .devQueue(let skb, _) = events[q].kind else { return nil }
-        for i in (q + 1)..<events.count {
+        var i = q + 1
+        while i < events.count, events[i].time.nanoseconds <= events[q].time.nanoseconds + window {
             switch events[i].kind {
             case .receive(let s, _) where s == skb: return i
             case .devQueue(let s, _) where s == skb: return nil
-            default: continue
+            default: i += 1
             }
         }
         return nil
@@ -145,7 +147,7 @@ public enum KernelAttribution {
         }
         // An active reset and retransmissions are traced right after their queue: the next events of the same context.
         var j = q + 1
-        while j < events.count {
+        while j < events.count, events[j].time.nanoseconds <= e.time.nanoseconds + window {
             let x = events[j]
             if sameContext(x, e) {
                 if case .sendReset(_, _, _, let reason, let hasSocket, let received) = x.kind, received == 0, a.resetReason == nil {
@@ -166,7 +168,8 @@ public enum KernelAttribution {
     enum SoftirqOrigin { case receive(Int), timer(Int, String) }
 
     /// Walks back on the queue's CPU: the receive being processed, or the timer whose callback is running.
-    /// A process-context event or a timer exit first means neither (e.g. a tasklet or hrtimer): nil.
+    /// Meeting first a process-context event, a timer exit, or a softirq entry or exit means neither (a
+    /// tasklet or an hrtimer, or a softirq run after the one that received the last packet): nil.
     static func softirqOrigin(queue q: Int, events: [KernelEvent]) -> SoftirqOrigin? {
         let cpu = events[q].cpu
         var i = q - 1
@@ -180,7 +183,7 @@ public enum KernelAttribution {
                     switch x.kind {
                     case .receive: return .receive(i)
                     case .timerEntry(let f): return .timer(i, f)
-                    case .timerExit: return nil
+                    case .timerExit, .softirqEntry, .softirqExit: return nil
                     default: break
                     }
                 }
@@ -201,8 +204,11 @@ public enum KernelAttribution {
     }
 
     /// kfree_skb of the packet's skb after it was queued: before its receive (dropped on the way in),
-    /// or after it, on the receiving CPU before that CPU receives anything else, or from a socket
-    /// backlog in process context; never after the skb is queued again.
+    /// or after it, on the receiving CPU in the same softirq run before that CPU receives another packet
+    /// of the run, or from a socket backlog in process context; never after the skb is queued again.
+    /// Limit: skb addresses are reused, and kfree_skb carries no namespace. If the packet was consumed
+    /// silently and another namespace's packet got the same address and was dropped inside that same
+    /// window, its drop would be taken for this packet's; no test run has shown it.
     static func fate(queue q: Int, events: [KernelEvent]) -> String? {
         guard case .devQueue(let skb, _) = events[q].kind else { return nil }
         var receivedOn: Int? = nil
@@ -215,6 +221,8 @@ public enum KernelAttribution {
             case .receive(let s, _):
                 if s == skb && receivedOn == nil { receivedOn = x.cpu; inSoftirq = true }
                 else if x.cpu == receivedOn { inSoftirq = false }
+            case .softirqExit where x.cpu == receivedOn:
+                inSoftirq = false
             case .drop(let s, let reason, _) where s == skb:
                 if receivedOn == nil || x.context == .process || (inSoftirq && x.cpu == receivedOn) { return reason }
             default:

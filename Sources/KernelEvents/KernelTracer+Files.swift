@@ -86,27 +86,32 @@ extension KernelTracer {
         return total
     }
 
-    /// Keeps a timer_expire_entry…exit pair only when an event of the run's device ran inside it
-    /// on that CPU; every other timer of the machine is left out.
-    static func pruneTimers(_ events: [KernelEvent]) -> [KernelEvent] {
+    /// Keeps a timer_expire_entry…exit or softirq_entry…exit pair only when an event of the run's device
+    /// ran inside it on that CPU; every other timer and softirq of the machine is left out. Brackets nest
+    /// per CPU (timers run inside the TIMER softirq).
+    static func pruneBrackets(_ events: [KernelEvent]) -> [KernelEvent] {
         var keep = [Bool](repeating: true, count: events.count)
-        var open: [Int: (index: Int, used: Bool)] = [:]
+        var open: [Int: [(index: Int, used: Bool)]] = [:]
+        func close(_ i: Int, cpu: Int) {
+            guard var stack = open[cpu], let top = stack.popLast() else { keep[i] = false; return }
+            keep[top.index] = top.used
+            keep[i] = top.used
+            if top.used, !stack.isEmpty { stack[stack.count - 1].used = true }
+            open[cpu] = stack
+        }
         for (i, e) in events.enumerated() {
             switch e.kind {
-            case .timerEntry:
-                if let o = open[e.cpu], !o.used { keep[o.index] = false }
-                open[e.cpu] = (i, false)
+            case .timerEntry, .softirqEntry:
+                open[e.cpu, default: []].append((i, false))
                 keep[i] = false
-            case .timerExit:
-                if let o = open[e.cpu], o.used { keep[o.index] = true; keep[i] = true }
-                else { keep[i] = false }
-                open[e.cpu] = nil
+            case .timerExit, .softirqExit:
+                close(i, cpu: e.cpu)
             case .devQueue, .receive:
-                if open[e.cpu] != nil { open[e.cpu]!.used = true }
+                if let n = open[e.cpu]?.count, n > 0 { open[e.cpu]![n - 1].used = true }
             default: break
             }
         }
-        for (_, o) in open where o.used { keep[o.index] = true }
+        for (_, stack) in open { for o in stack where o.used { keep[o.index] = true } }
         return events.indices.filter { keep[$0] }.map { events[$0] }
     }
 

@@ -34,6 +34,9 @@ public final class KernelTracer: Sendable {
             ("net/net_dev_queue", "name == \"\(device)\""),
             ("net/netif_receive_skb", "name == \"\(device)\""),
             ("timer/timer_expire_entry", nil), ("timer/timer_expire_exit", nil),
+            // TIMER, NET_RX, TASKLET, HRTIMER (include/linux/interrupt.h): the softirq runs that can queue a segment.
+            ("irq/softirq_entry", "vec == 1 || vec == 3 || vec == 6 || vec == 8"),
+            ("irq/softirq_exit", "vec == 1 || vec == 3 || vec == 6 || vec == 8"),
             ("tcp/tcp_send_reset", nil), ("tcp/tcp_receive_reset", nil),
             ("tcp/tcp_retransmit_skb", nil), ("tcp/tcp_retransmit_synack", nil),
             ("sock/inet_sock_set_state", "protocol == 6"), ("sock/inet_sk_error_report", "protocol == 6"),
@@ -77,6 +80,28 @@ public final class KernelTracer: Sendable {
 
     deinit { remove() }
 
+    /// The socket calls traced by `traceSyscalls(threads:)` (syscalls:sys_enter_NAME / sys_exit_NAME).
+    public static let socketCalls = ["socket", "bind", "listen", "accept", "accept4", "connect", "shutdown", "close",
+                                     "sendto", "recvfrom", "sendmsg", "recvmsg", "setsockopt", "getsockopt"]
+
+    /// Records the socket calls of these threads (common_pid filter; children are not followed: add their
+    /// ids with another call, which replaces the list). Arguments are raw values: pointers, not what they point to.
+    public func traceSyscalls(threads: [Int32]) throws(EnvironmentError) {
+        let filter = threads.isEmpty ? "common_pid == -1" : threads.map { "common_pid == \($0)" }.joined(separator: " || ")
+        try state.withLock { s throws(EnvironmentError) in
+            guard s.instance >= 0 else { throw EnvironmentError(.tracing, "kernel events: the tracing instance was removed") }
+            for call in Self.socketCalls {
+                for event in ["syscalls/sys_enter_\(call)", "syscalls/sys_exit_\(call)"] {
+                    guard faccessat(s.instance, "events/\(event)/enable", W_OK, 0) == 0 else {
+                        throw EnvironmentError(.tracing, "tracepoint \(event.replacingSlash) is not available on this kernel")
+                    }
+                    try Self.write(s.instance, "events/\(event)/filter", filter)
+                    try Self.write(s.instance, "events/\(event)/enable", "1")
+                }
+            }
+        }
+    }
+
     /// tracing_on=1, then a clock marker (see `measureOffset`).
     public func start() throws(EnvironmentError) {
         try state.withLock { s throws(EnvironmentError) in
@@ -101,7 +126,7 @@ public final class KernelTracer: Sendable {
                line.clock < m.low - 1000 || line.clock > m.high {
                 offset = m.realtime - line.clock
             }
-            let events = Self.pruneTimers(lines.compactMap { TraceLineParser.event($0, offset: offset) })
+            let events = Self.pruneBrackets(lines.compactMap { TraceLineParser.event($0, offset: offset) })
             return KernelRecording(events: events, lost: Self.lost(s.instance), clock: "mono")
         }
         remove()
@@ -109,7 +134,8 @@ public final class KernelTracer: Sendable {
     }
 
     /// Turns tracing off and removes the instance; idempotent, safe after errors and from any thread
-    /// (the directory descriptors keep the private tracefs mount reachable).
+    /// (the directory descriptors keep the private tracefs mount reachable). It takes a lock: call it
+    /// from a thread (a signal-handling DispatchSource, say), not from inside a signal handler.
     public func remove() {
         state.withLock { s in
             if s.instance >= 0 {

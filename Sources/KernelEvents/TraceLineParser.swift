@@ -114,6 +114,10 @@ public enum TraceLineParser {
             return .timerEntry(function: String(function))
         case "timer_expire_exit":
             return .timerExit
+        case "softirq_entry", "softirq_exit":
+            // "vec=3 [action=NET_RX]"
+            guard let action = f["[action"], action.hasSuffix("]") else { return nil }
+            return line.event == "softirq_entry" ? .softirqEntry(action: String(action.dropLast())) : .softirqExit(action: String(action.dropLast()))
         case "tcp_send_reset":
             guard let reason = f["reason"], let socket = hex(f["skaddr"]) else { return nil }
             return .sendReset(local: hostPort(f["src"]), remote: hostPort(f["dest"]), state: String(f["state"] ?? "UNKNOWN"),

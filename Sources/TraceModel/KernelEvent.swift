@@ -36,6 +36,10 @@ public struct KernelEvent: Hashable, Sendable, Codable {
         case timerEntry(function: String)
         /// timer:timer_expire_exit.
         case timerExit
+        /// irq:softirq_entry / irq:softirq_exit of the vectors that can queue TCP segments
+        /// (TIMER, NET_RX, TASKLET, HRTIMER), as printed: `action` is "NET_RX"…
+        case softirqEntry(action: String)
+        case softirqExit(action: String)
         /// tcp:tcp_send_reset. `received` is the skb the RST answers (0: none, an active reset).
         case sendReset(local: SocketAddress?, remote: SocketAddress?, state: String, reason: String, hasSocket: Bool, received: UInt64)
         /// tcp:tcp_receive_reset.
