@@ -152,16 +152,18 @@ extension Correlator {
     /// The kernel's state changes of this run, named by socket. Only changes
     /// of the run's own addresses are kept.
     static func stateChanges(_ events: [KernelEvent], flows: Set<DirectedFlow>, owners: SocketOwners) -> [StateChange] {
-        // A socket's first change (CLOSED → SYN-SENT) is made before connect() picks its port:
-        // the socket pointer names it until a later change shows the port.
-        var known: [UInt64: (SocketAddress, SocketAddress)] = [:]
-        for e in events {
-            if case .setState(let l?, let r?, _, _, let sk) = e.kind, l.port != 0 { known[sk] = (l, r) }
-        }
         var changes: [StateChange] = []
-        for e in events {
-            guard case .setState(let l?, let r?, let old, let new, let sk) = e.kind else { continue }
-            let (local, remote) = l.port == 0 ? known[sk] ?? (l, r) : (l, r)
+        for (i, e) in events.enumerated() {
+            guard case .setState(let l?, let r?, let old, let new, _) = e.kind else { continue }
+            var (local, remote) = (l, r)
+            // A socket's first change (CLOSED → SYN-SENT) is made before connect() picks its
+            // port; the thread's next change towards the same peer shows it.
+            if l.port == 0, let next = events[(i + 1)...].lazy.compactMap({ n -> SocketAddress? in
+                guard n.pid == e.pid, case .setState(let nl?, let nr?, _, _, _) = n.kind, nr == r, nl.port != 0 else { return nil }
+                return nl
+            }).first {
+                local = next
+            }
             let flow = DirectedFlow(local, remote)
             let listening = remote.port == 0
             guard flows.contains(flow) || (listening && owners.bound[local] != nil) else { continue }

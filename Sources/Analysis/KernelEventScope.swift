@@ -13,8 +13,8 @@ import TraceModel
 ///   ports come from its own namespace, so another namespace shares a whole
 ///   4-tuple only by chance;
 /// - it frees an skb the run queued or received (kfree_skb);
-/// - it is a timer that fired on a CPU within `window` of one of the run's
-///   packets on that CPU (the attribution needs the timer's bracket), or a
+/// - it is a timer or softirq boundary on a CPU within `window` of one of the
+///   run's packets on that CPU (the attribution needs those brackets), or a
 ///   reset printed without a peer (`dest=0.0.0.0:0`, a listener under
 ///   tcp_abort_on_overflow) that near one of the run's packets.
 public enum KernelEventScope {
@@ -50,7 +50,7 @@ public enum KernelEventScope {
                 return held(l, r) || (r.map { $0.port == 0 } ?? true) && near(e)
             case .drop(let skb, _, _):
                 return skbs.contains(skb)
-            case .timerEntry, .timerExit:
+            case .timerEntry, .timerExit, .softirqEntry, .softirqExit:
                 return near(e)
             default:
                 return false
