@@ -20,6 +20,10 @@ public struct ScenarioFileError: Error, Sendable, CustomStringConvertible {
 public enum ScenarioFile {
     public static func parse(_ text: String, source: String) throws(ScenarioFileError) -> Scenario {
         try ScenarioFileLimits.check(text: text, source: source)
+        return try ScenarioFileLimits.onLargeStack { () throws(ScenarioFileError) in try parseChecked(text, source: source) }
+    }
+
+    private static func parseChecked(_ text: String, source: String) throws(ScenarioFileError) -> Scenario {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {

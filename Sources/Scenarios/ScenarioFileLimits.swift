@@ -51,6 +51,44 @@ public enum ScenarioFileLimits {
         return text
     }
 
+    /// Stack of the thread that parses: Yams builds (and Swift frees) the
+    /// tree recursively, a few KiB per level (more under AddressSanitizer),
+    /// so the deepest file the limits let through needs far more than a
+    /// secondary thread's 512 KiB or even the main thread's 8 MiB.
+    static let parserStackBytes = 64 << 20
+
+    /// Runs `body` on a new thread with a `parserStackBytes` stack and waits
+    /// for it. Only touched pages of that stack use memory. The
+    /// corresponding C functions are `pthread_create(3)` and `pthread_join(3)`.
+    static func onLargeStack<T>(_ body: () throws(ScenarioFileError) -> T) throws(ScenarioFileError) -> T {
+        var result: Result<T, ScenarioFileError>?
+        withoutActuallyEscaping(body) { body in
+            withUnsafeMutablePointer(to: &result) { slot in
+                let job = ParserJob { slot.pointee = Result { () throws(ScenarioFileError) in try body() } }
+                var attributes = pthread_attr_t()
+                pthread_attr_init(&attributes)
+                defer { pthread_attr_destroy(&attributes) }
+                var thread = pthread_t()
+                var started = false
+                if pthread_attr_setstacksize(&attributes, parserStackBytes) == 0 {
+                    let context = Unmanaged.passRetained(job).toOpaque()
+                    started = pthread_create(&thread, &attributes, { context in
+                        Unmanaged<ParserJob>.fromOpaque(context!).takeRetainedValue().run()
+                        return nil
+                    }, context) == 0
+                    if !started { Unmanaged<ParserJob>.fromOpaque(context).release() }
+                }
+                if started {
+                    pthread_join(thread, nil)
+                } else {
+                    // No thread (out of memory or threads): parse here.
+                    job.run()
+                }
+            }
+        }
+        return try result!.get()
+    }
+
     /// Checks size and nesting on the text, before YAML parsing.
     static func check(text: String, source: String) throws(ScenarioFileError) {
         func failure(_ line: Int, _ message: String) -> ScenarioFileError { ScenarioFileError(source: source, line: line, message: message) }
@@ -103,6 +141,12 @@ public enum ScenarioFileLimits {
         }
         return true
     }
+}
+
+/// Work handed to the parser thread.
+private final class ParserJob: @unchecked Sendable {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
 }
 
 /// Bounds YAML nesting from the text alone (YAML 1.2 §6–§8): a flow

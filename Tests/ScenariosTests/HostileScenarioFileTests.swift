@@ -44,6 +44,30 @@ struct HostileScenarioFileTests {
         #expect(Self.error(text).contains("hostile.yaml"))
     }
 
+    /// tools/fuzz-run scenario-file, artifacts/scenario-file/crash-3757a169…: 1,860
+    /// nested `{` overflowed the 8 MiB stack inside Yams under AddressSanitizer.
+    @Test("fuzz finding: 1,860 nested mappings parse on the parser's own stack")
+    func fuzzDeepMappings() {
+        let text = String(repeating: "\r", count: 12) + String(repeating: "{", count: 1_860) + " fla]!!: '\r'-\r\r\r"
+        #expect(Self.error(text).hasPrefix("hostile.yaml"))
+    }
+
+    @Test("the deepest nesting allowed parses from a thread with a 256 KiB stack")
+    func smallCallerStack() {
+        let depth = ScenarioFileLimits.maximumFlowOpenings
+        let text = Self.head + "steps: " + String(repeating: "{a: ", count: depth) + String(repeating: "}", count: depth) + "\n"
+        nonisolated(unsafe) var message = ""
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            message = Self.error(text)
+            done.signal()
+        }
+        thread.stackSize = 256 << 10
+        thread.start()
+        done.wait()
+        #expect(message.hasPrefix("hostile.yaml"))
+    }
+
     @Test("block sequences nested 10,000 deep on one line are refused")
     func deepBlock() {
         let text = Self.head + "steps:\n" + String(repeating: "- ", count: 10_000) + "x\n"
