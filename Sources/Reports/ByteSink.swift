@@ -60,6 +60,7 @@ public struct ByteSink {
         count += p.count
     }
 
+    @inline(__always)
     public mutating func append(_ s: StaticString) {
         append(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
@@ -75,6 +76,7 @@ public struct ByteSink {
         bytes.withUnsafeBytes { append($0) }
     }
 
+    @inline(__always)
     public mutating func append(byte: UInt8) {
         reserve(1).pointee = byte
         count += 1
@@ -104,11 +106,15 @@ public struct ByteSink {
         let p = reserve(width)
         var v = v
         var i = width - 1
-        while i >= 0 {
-            p[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
-            v /= 10
-            i -= 1
+        while i >= 1 {  // two digits per division
+            let (q, r) = v.quotientAndRemainder(dividingBy: 100)
+            let r8 = UInt8(truncatingIfNeeded: r)
+            p[i] = UInt8(ascii: "0") &+ r8 % 10
+            p[i - 1] = UInt8(ascii: "0") &+ r8 / 10
+            v = q
+            i -= 2
         }
+        if i == 0 { p[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10) }
         count += width
     }
 
