@@ -104,13 +104,16 @@ public struct ByteSink {
     /// `width` digits when it has more).
     public mutating func append(unsigned v: UInt64, width: Int) {
         let p = reserve(width)
+        // "00" "01" … "99": two digits per division, copied from a constant.
+        let pairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+        let table = pairs.utf8Start
         var v = v
         var i = width - 1
-        while i >= 1 {  // two digits per division
+        while i >= 1 {
             let (q, r) = v.quotientAndRemainder(dividingBy: 100)
-            let r8 = UInt8(truncatingIfNeeded: r)
-            p[i] = UInt8(ascii: "0") &+ r8 % 10
-            p[i - 1] = UInt8(ascii: "0") &+ r8 / 10
+            let at = Int(truncatingIfNeeded: r) &* 2
+            p[i] = table[at &+ 1]
+            p[i - 1] = table[at]
             v = q
             i -= 2
         }
