@@ -1,4 +1,5 @@
 @testable import Analysis
+import PacketWire
 import Testing
 import TraceModel
 
