@@ -48,6 +48,8 @@ final class ConnectionRecord {
     var findingCounts: [Int] = []
     var segments: [AnnotatedSegment] = []
     let keepSegments: Bool
+    /// Emitted and out of the tracker's table.
+    var buried = false
 
     init(id: Int, key: FlowKey, first s: TCPSegment, keepSegments: Bool) {
         self.id = id

@@ -27,7 +27,9 @@ public struct ConnectionTracker {
     public let options: Options
     private var open = FlowTable<ConnectionRecord>()
     /// Finished connections in the order they finished, with the time they did.
-    private var finished: [(key: FlowKey, id: Int)] = []
+    /// Holds the records themselves, so that waiting for the linger costs no lookup per segment.
+    /// Entries before `finishedHead` are nil: an emitted record is freed at once.
+    private var finished: [ConnectionRecord?] = []
     private var finishedHead = 0
     private var tombstones = Tombstones()
     private var nextID = 1
@@ -68,7 +70,7 @@ public struct ConnectionTracker {
             annotated.findings.insert(.reusedPorts)
             record.note(.reusedPorts, on: annotated)
         }
-        if !wasFinished && record.finished { finished.append((key, record.id)) }
+        if !wasFinished && record.finished { finished.append(record) }
         var emitted = pendingEmit
         pendingEmit.removeAll()
         emitted += drainFinished()
@@ -92,20 +94,19 @@ public struct ConnectionTracker {
     private mutating func drainFinished() -> [Connection] {
         var out: [Connection] = []
         while finishedHead < finished.count {
-            let (key, id) = finished[finishedHead]
-            guard let r = open[key], r.id == id else {
+            let r = finished[finishedHead]!
+            if r.buried {
+                finished[finishedHead] = nil
                 finishedHead += 1  // already emitted (port reuse)
                 continue
             }
             guard now.nanoseconds - r.end.nanoseconds >= options.linger else { break }
-            if !r.finished {  // reopened by late segments? keep following it
-                finishedHead += 1
-                continue
-            }
-            open[key] = nil
+            finished[finishedHead] = nil
+            finishedHead += 1
+            if !r.finished { continue }  // reopened by late segments? keep following it
+            open[r.key] = nil
             out.append(r.connection())
             bury(r)
-            finishedHead += 1
         }
         if finishedHead > 1024 && finishedHead * 2 > finished.count {
             finished.removeFirst(finishedHead)
@@ -115,6 +116,7 @@ public struct ConnectionTracker {
     }
 
     private mutating func bury(_ r: ConnectionRecord) {
+        r.buried = true
         tombstones.bury(r.key, id: r.id, originatorISN: r.originatorISN, end: r.end)
     }
 

@@ -6,6 +6,8 @@ import TraceModel
 /// instead of `Hasher`'s SipHash: the lookup runs once per packet.
 /// The hash is seeded per table, so a crafted capture cannot choose collisions.
 struct FlowTable<Value> {
+    /// Each slot's hash (0: empty), compared before its key.
+    private var hashes: [UInt64]
     private var keys: [FlowKey?]
     private var values: [Value?]
     private var mask: Int
@@ -15,21 +17,23 @@ struct FlowTable<Value> {
     init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
+        hashes = Array(repeating: 0, count: size)
         keys = Array(repeating: nil, count: size)
         values = Array(repeating: nil, count: size)
         mask = size - 1
         seed = UInt64.random(in: 0...UInt64.max) | 1
     }
 
-    private func slot(_ key: FlowKey) -> Int {
-        Int(truncatingIfNeeded: key.mix(seed)) & mask
-    }
+    private func hash(_ key: FlowKey) -> UInt64 { max(key.mix(seed), 1) }
+
+    private func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash) & mask }
 
     /// The slot holding `key`, or nil.
     private func find(_ key: FlowKey) -> Int? {
-        var i = slot(key)
-        while let k = keys[i] {
-            if k == key { return i }
+        let h = hash(key)
+        var i = slot(h)
+        while hashes[i] != 0 {
+            if hashes[i] == h, keys[i] == key { return i }
             i = (i + 1) & mask
         }
         return nil
@@ -48,8 +52,10 @@ struct FlowTable<Value> {
             return
         }
         if (count + 1) * 4 > keys.count * 3 { grow() }
-        var i = slot(key)
-        while keys[i] != nil { i = (i + 1) & mask }
+        let h = hash(key)
+        var i = slot(h)
+        while hashes[i] != 0 { i = (i + 1) & mask }
+        hashes[i] = h
         keys[i] = key
         values[i] = value
         count += 1
@@ -59,18 +65,20 @@ struct FlowTable<Value> {
     mutating func removeValue(forKey key: FlowKey) -> Value? {
         guard var hole = find(key) else { return nil }
         let removed = values[hole]
+        hashes[hole] = 0
         keys[hole] = nil
         values[hole] = nil
         count -= 1
         // Shift back every later entry of the run whose home slot is not between the hole and it.
         var i = (hole + 1) & mask
-        while let k = keys[i] {
-            let home = slot(k)
-            let distanceToHome = (i - home) & mask
+        while hashes[i] != 0 {
+            let distanceToHome = (i - slot(hashes[i])) & mask
             let distanceToHole = (i - hole) & mask
             if distanceToHome >= distanceToHole {
-                keys[hole] = k
+                hashes[hole] = hashes[i]
+                keys[hole] = keys[i]
                 values[hole] = values[i]
+                hashes[i] = 0
                 keys[i] = nil
                 values[i] = nil
                 hole = i
@@ -82,6 +90,7 @@ struct FlowTable<Value> {
 
     private mutating func grow() {
         let oldKeys = keys, oldValues = values
+        hashes = Array(repeating: 0, count: oldKeys.count * 2)
         keys = Array(repeating: nil, count: oldKeys.count * 2)
         values = Array(repeating: nil, count: oldKeys.count * 2)
         mask = keys.count - 1

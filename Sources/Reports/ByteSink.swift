@@ -60,6 +60,7 @@ public struct ByteSink {
         count += p.count
     }
 
+    @inline(__always)
     public mutating func append(_ s: StaticString) {
         append(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
@@ -75,6 +76,7 @@ public struct ByteSink {
         bytes.withUnsafeBytes { append($0) }
     }
 
+    @inline(__always)
     public mutating func append(byte: UInt8) {
         reserve(1).pointee = byte
         count += 1
@@ -102,13 +104,20 @@ public struct ByteSink {
     /// `width` digits when it has more).
     public mutating func append(unsigned v: UInt64, width: Int) {
         let p = reserve(width)
+        // "00" "01" … "99": two digits per division, copied from a constant.
+        let pairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+        let table = pairs.utf8Start
         var v = v
         var i = width - 1
-        while i >= 0 {
-            p[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
-            v /= 10
-            i -= 1
+        while i >= 1 {
+            let (q, r) = v.quotientAndRemainder(dividingBy: 100)
+            let at = Int(truncatingIfNeeded: r) &* 2
+            p[i] = table[at &+ 1]
+            p[i - 1] = table[at]
+            v = q
+            i -= 2
         }
+        if i == 0 { p[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10) }
         count += width
     }
 

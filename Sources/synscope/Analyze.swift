@@ -50,7 +50,7 @@ struct Analyze: ParsableCommand {
         let settings = AnalyzeSettings(format: format, timeline: timeline, connection: connection, selector: selector)
         var failed = false
         var all: [Connection] = []
-        try Jobs.run(files, jobs: jobs ?? Jobs.defaultCount, { path, out in
+        Jobs.run(files, jobs: jobs ?? Jobs.defaultCount, { path, out in
             settings.analyze(path, to: out)
         }, done: { connections, out in
             all += connections

@@ -45,7 +45,7 @@ struct Decode: ParsableCommand {
     func run() throws {
         var failed = false
         let format = format, relative = relative
-        try Jobs.run(files, jobs: jobs ?? Jobs.defaultCount, { path, out in
+        Jobs.run(files, jobs: jobs ?? Jobs.defaultCount, { path, out in
             do throws(CaptureError) {
                 try Self.decode(path, format: format, relative: relative, to: out)
             } catch {

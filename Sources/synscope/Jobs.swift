@@ -6,64 +6,82 @@ import Reports
 @preconcurrency import Glibc
 #endif
 
-/// Where one input file's results go: straight to stdout, or, when several
-/// files are processed at once (`--jobs`), to a temporary file that is copied
-/// to stdout in input order once the files before it are done.
+/// Where one input file's results go. Straight to stdout when files are
+/// processed one at a time. With `--jobs`, a file's output goes to stdout as
+/// soon as every file before it is done ("live"); until then it is spooled
+/// to a temporary file (tmpfile(3)) and copied out when its turn comes.
 final class FileOutput: @unchecked Sendable {
-    private let spool: UnsafeMutablePointer<FILE>?
-    /// Error lines, printed to stderr when this file's turn comes.
-    private(set) var diagnostics: [String] = []
-    private(set) var failed = false
+    private var spool: UnsafeMutablePointer<FILE>?
+    private var live: Bool
+    /// Error lines held back until this file's turn.
+    private var diagnostics: [String] = []
+    private var isFailed = false
+    private let lock = DispatchSemaphore(value: 1)
 
-    /// `spooled`: hold the output in a temporary file (tmpfile(3)).
-    init(spooled: Bool) throws {
-        if spooled {
-            guard let f = tmpfile() else {
-                Diagnostics.error("cannot create a temporary file for --jobs: \(String(cString: strerror(errno)))")
-                throw ExitCode(ExitStatus.unreadableInput.rawValue)
-            }
-            spool = f
-        } else {
-            spool = nil
-        }
+    init(spooled: Bool) {
+        live = !spooled
     }
 
     deinit { if let spool { fclose(spool) } }
 
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.wait()
+        defer { lock.signal() }
+        return body()
+    }
+
+    var failed: Bool { locked { isFailed } }
+
     func write(_ sink: ByteSink) {
-        sink.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress, raw.count > 0 else { return }
-            if let spool {
-                if fwrite(base, 1, raw.count, spool) != raw.count { spoolFailed() }
-            } else {
-                StandardOutput.write(raw)
+        locked {
+            sink.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress, raw.count > 0 else { return }
+                if live {
+                    StandardOutput.write(raw)
+                    return
+                }
+                if spool == nil {
+                    spool = tmpfile()
+                    if spool == nil { spoolFailed("create") }
+                }
+                if fwrite(base, 1, raw.count, spool) != raw.count { spoolFailed("write") }
             }
         }
     }
 
     func error(_ message: String) {
-        failed = true
-        if spool == nil { Diagnostics.error(message) } else { diagnostics.append(message) }
+        locked {
+            isFailed = true
+            if live { Diagnostics.error(message) } else { diagnostics.append(message) }
+        }
     }
 
-    private func spoolFailed() {
-        Diagnostics.error("cannot write a temporary file for --jobs: \(String(cString: strerror(errno)))")
+    private func spoolFailed(_ what: String) -> Never {
+        Diagnostics.error("cannot \(what) a temporary file for --jobs: \(String(cString: strerror(errno)))")
         Glibc.exit(ExitStatus.unreadableInput.rawValue)
     }
 
-    /// Copies the spooled output to stdout and the diagnostics to stderr.
-    func replay() {
-        guard let spool else { return }
-        if fflush(spool) != 0 { spoolFailed() }
-        rewind(spool)
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, spool) }
-            if n == 0 { break }
-            buffer.withUnsafeBytes { StandardOutput.write(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+    /// This file's turn: copies what was spooled to stdout and the held
+    /// diagnostics to stderr; from now on output goes straight out.
+    func goLive() {
+        locked {
+            defer { live = true }
+            if let spool {
+                if fflush(spool) != 0 { spoolFailed("write") }
+                rewind(spool)
+                var buffer = [UInt8](repeating: 0, count: 1 << 16)
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, spool) }
+                    if n == 0 { break }
+                    buffer.withUnsafeBytes { StandardOutput.write(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+                }
+                if ferror(spool) != 0 { spoolFailed("read") }
+                fclose(spool)
+                self.spool = nil
+            }
+            for m in diagnostics { Diagnostics.error(m) }
+            diagnostics = []
         }
-        if ferror(spool) != 0 { spoolFailed() }
-        for m in diagnostics { Diagnostics.error(m) }
     }
 }
 
@@ -73,19 +91,19 @@ enum Jobs {
 
     /// Runs `body` for every input on up to `jobs` threads and hands each
     /// result to `done` on the calling thread, in input order, as soon as it
-    /// and every input before it have finished. With one job or one input,
+    /// and every input before it have finished. Output is in input order. With one job or one input,
     /// everything runs on the calling thread and output is not spooled.
     static func run<Result>(_ inputs: [String], jobs: Int,
                             _ body: @escaping @Sendable (String, FileOutput) -> Result,
-                            done: (Result, FileOutput) -> Void) throws {
+                            done: (Result, FileOutput) -> Void) {
         if jobs <= 1 || inputs.count <= 1 {
             for path in inputs {
-                let out = try FileOutput(spooled: false)
+                let out = FileOutput(spooled: false)
                 done(body(path, out), out)
             }
             return
         }
-        let outputs = try inputs.map { _ in try FileOutput(spooled: true) }
+        let outputs = inputs.map { _ in FileOutput(spooled: true) }
         let shared = Shared<Result>()
         let finished = inputs.map { _ in DispatchSemaphore(value: 0) }
         let group = DispatchGroup()
@@ -99,10 +117,9 @@ enum Jobs {
             }
         }
         for i in inputs.indices {
+            outputs[i].goLive()
             finished[i].wait()
-            let r = shared.take(i)
-            outputs[i].replay()
-            done(r, outputs[i])
+            done(shared.take(i), outputs[i])
         }
         group.wait()
     }

@@ -1,4 +1,5 @@
 @testable import Analysis
+import PacketWire
 import Testing
 import TraceModel
 
@@ -47,5 +48,26 @@ struct FlowTableTests {
         #expect(Array(all) == Finding.allCases)
         #expect(Array(Findings([.truncated, .retransmission])) == [.retransmission, .truncated])
         #expect(Array(Findings()).isEmpty)
+    }
+
+    @Test("tombstones: found until TIME-WAIT has passed since the end; a later burial on the 4-tuple outlives the earlier one")
+    func tombstones() {
+        var t = Tombstones()
+        let second: Int64 = 1_000_000_000, timeWait = 60 * second
+        for i in 0..<50_000 {
+            t.bury(Self.key(i % 3000), id: i + 1, originatorISN: i % 5 == 0 ? nil : SequenceNumber(UInt32(i)),
+                   end: Timestamp(nanoseconds: Int64(i) * 1_000_000))
+        }
+        #expect(t.count == 3000)  // keys repeat every 3000: later burials replace earlier ones
+        #expect(t.originatorISN(Self.key(1)) == .some(SequenceNumber(UInt32(48001))))
+        // Re-bury key 7 late: it must survive the expiry of its earlier burials.
+        t.bury(Self.key(7), id: 99_999, originatorISN: nil, end: Timestamp(nanoseconds: 100 * second))
+        t.expire(now: 50 * second + timeWait, timeWait: timeWait)
+        #expect(t.count == 1)
+        #expect(t.originatorISN(Self.key(7)) == .some(nil))
+        #expect(t.originatorISN(Self.key(8)) == nil)
+        t.expire(now: 100 * second + timeWait, timeWait: timeWait)
+        #expect(t.count == 0)
+        #expect(t.originatorISN(Self.key(7)) == nil)
     }
 }
