@@ -23,10 +23,12 @@ let package = Package(
         .target(name: "Capture", dependencies: ["TraceModel", "CPcap"]),
         .target(name: "Analysis", dependencies: ["TraceModel", "PacketWire"]),
         .target(name: "Sockets", dependencies: ["TraceModel", "CSystem"]),
+        .target(name: "KernelEvents", dependencies: ["TraceModel", "CSystem"]),
         .target(
             name: "Scenarios",
-            dependencies: ["TraceModel", "Sockets", "Capture", "PacketWire", "Analysis", .product(name: "Yams", package: "Yams")],
-            resources: [.copy("Catalogue")]
+            dependencies: ["TraceModel", "Sockets", "KernelEvents", "CSystem", "Capture", "PacketWire", "Analysis", .product(name: "Yams", package: "Yams")],
+            // The YAML files are embedded by tools/embed-catalogue (CatalogueFiles.swift), not shipped as resources.
+            exclude: ["Catalogue"]
         ),
         .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis", "Capture", "Scenarios"]),
         .executableTarget(
@@ -40,6 +42,11 @@ let package = Package(
         .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "TraceModel"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TraceModel"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets", "TraceModel"]),
+        .testTarget(
+            name: "KernelEventsTests",
+            dependencies: ["KernelEvents", "Analysis", "Sockets", "Capture", "PacketWire", "TraceModel"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Sockets", "Capture", "Analysis", "Reports", "TraceModel"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Capture", "PacketWire", "TraceModel"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Analysis", "Capture", "PacketWire", "TraceModel"]),

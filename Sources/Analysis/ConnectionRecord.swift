@@ -44,7 +44,8 @@ final class ConnectionRecord {
     var end: Timestamp
     let firstFrame: Int
     var lastFrame: Int
-    var findingCounts: [Finding: Int] = [:]
+    /// Count of each finding by `Finding.position`; empty until the first finding.
+    var findingCounts: [Int] = []
     var segments: [AnnotatedSegment] = []
     let keepSegments: Bool
 
@@ -123,7 +124,7 @@ final class ConnectionRecord {
         noteFacts(s, dir, findings)
         updateStates(s, dir)
         zeek.observe(s, isOriginator: dir == .originator, findings: findings)
-        for f in findings { findingCounts[f, default: 0] += 1 }
+        if !findings.isEmpty { count(findings) }
 
         if responderFirst { resolveResponderStart(answer: s) }
         let rel = relative(s, dir)
@@ -131,6 +132,18 @@ final class ConnectionRecord {
                                          relativeAcknowledgment: rel.ack, findings: findings, states: states)
         if keepSegments { segments.append(annotated) }
         return annotated
+    }
+
+    func count(_ findings: Findings) {
+        if findingCounts.isEmpty { findingCounts = Array(repeating: 0, count: Finding.allCases.count) }
+        for f in findings { findingCounts[f.position] += 1 }
+    }
+
+    /// The findings seen, with how often; built once per connection.
+    var findingDictionary: [Finding: Int] {
+        var d: [Finding: Int] = [:]
+        for (i, n) in findingCounts.enumerated() where n > 0 { d[Finding.ordered[i]] = n }
+        return d
     }
 
     /// The responder's first segment tells what it was before: a SYN-ACK
@@ -264,7 +277,7 @@ final class ConnectionRecord {
                    handshake: handshake, teardown: teardown, connState: zeek.connState, history: zeek.history,
                    originatorStats: originatorStats, responderStats: responderStats, handshakeRTT: handshakeRTT,
                    start: start, end: end, originatorISN: originatorISN, responderISN: responderISN,
-                   finalStates: states, findingCounts: findingCounts, segments: segments,
+                   finalStates: states, findingCounts: findingDictionary, segments: segments,
                    firstFrame: firstFrame, lastFrame: lastFrame)
     }
 }

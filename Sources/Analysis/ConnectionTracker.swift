@@ -24,21 +24,12 @@ public struct ConnectionTracker {
         }
     }
 
-    private struct Tombstone {
-        var id: Int
-        var originator: SocketAddress
-        var originatorISN: SequenceNumber?
-        var end: Timestamp
-    }
-
     public let options: Options
-    private var open: [FlowKey: ConnectionRecord] = [:]
+    private var open = FlowTable<ConnectionRecord>()
     /// Finished connections in the order they finished, with the time they did.
     private var finished: [(key: FlowKey, id: Int)] = []
     private var finishedHead = 0
-    private var tombstones: [FlowKey: Tombstone] = [:]
-    private var tombstoneQueue: [(key: FlowKey, id: Int, end: Timestamp)] = []
-    private var tombstoneHead = 0
+    private var tombstones = Tombstones()
     private var nextID = 1
     private var now = Timestamp(nanoseconds: 0)
 
@@ -64,7 +55,7 @@ public struct ConnectionTracker {
                 reused = true
                 pendingEmit.append(old.connection())
                 bury(old)
-            } else if let t = tombstones[key], s.isBareSYN, t.originatorISN != s.sequence {
+            } else if s.isBareSYN, case .some(let isn) = tombstones.originatorISN(key), isn != s.sequence {
                 reused = true
             }
             record = ConnectionRecord(id: nextID, key: key, first: s, keepSegments: options.keepSegments)
@@ -91,7 +82,7 @@ public struct ConnectionTracker {
     public mutating func finish() -> [Connection] {
         var all = pendingEmit
         pendingEmit.removeAll()
-        all += open.values.map { $0.connection() }
+        all += open.allValues.map { $0.connection() }
         open.removeAll()
         finished.removeAll()
         finishedHead = 0
@@ -124,28 +115,20 @@ public struct ConnectionTracker {
     }
 
     private mutating func bury(_ r: ConnectionRecord) {
-        tombstones[r.key] = Tombstone(id: r.id, originator: r.originator, originatorISN: r.originatorISN, end: r.end)
-        tombstoneQueue.append((r.key, r.id, r.end))
+        tombstones.bury(r.key, id: r.id, originatorISN: r.originatorISN, end: r.end)
     }
 
     private mutating func expireTombstones() {
-        while tombstoneHead < tombstoneQueue.count {
-            let t = tombstoneQueue[tombstoneHead]
-            guard now.nanoseconds - t.end.nanoseconds >= options.timeWait else { break }
-            if tombstones[t.key]?.id == t.id { tombstones[t.key] = nil }
-            tombstoneHead += 1
-        }
-        if tombstoneHead > 1024 && tombstoneHead * 2 > tombstoneQueue.count {
-            tombstoneQueue.removeFirst(tombstoneHead)
-            tombstoneHead = 0
-        }
+        tombstones.expire(now: now.nanoseconds, timeWait: options.timeWait)
     }
 }
 
 extension ConnectionRecord {
     /// Records a finding the tracker adds from outside the connection.
     func note(_ f: Finding, on annotated: AnnotatedSegment) {
-        findingCounts[f, default: 0] += 1
+        var one = Findings()
+        one.insert(f)
+        count(one)
         if keepSegments, !segments.isEmpty { segments[segments.count - 1].findings.insert(f) }
     }
 }

@@ -63,11 +63,41 @@ public enum Finding: String, Hashable, Sendable, CaseIterable, Comparable {
         }
     }
 
-    /// Position in declaration order, cached: `allCases` builds a new array on every use.
-    static let positions: [Finding: UInt32] = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, UInt32($0)) })
+    /// Position in declaration order (a switch: no table lookup, no String hashing).
+    public var position: Int {
+        switch self {
+        case .retransmission: 0
+        case .spuriousRetransmission: 1
+        case .fastRetransmission: 2
+        case .outOfOrder: 3
+        case .duplicateACK: 4
+        case .zeroWindow: 5
+        case .zeroWindowProbe: 6
+        case .zeroWindowProbeACK: 7
+        case .windowUpdate: 8
+        case .windowFull: 9
+        case .keepAlive: 10
+        case .keepAliveACK: 11
+        case .lostSegment: 12
+        case .ackedUnseenSegment: 13
+        case .reusedPorts: 14
+        case .synFin: 15
+        case .synRst: 16
+        case .finRst: 17
+        case .noFlags: 18
+        case .badHeaderLength: 19
+        case .badOption: 20
+        case .truncated: 21
+        case .ackNonzeroWithoutACK: 22
+        }
+    }
+
     static let ordered = allCases
 
-    public static func < (l: Finding, r: Finding) -> Bool { positions[l]! < positions[r]! }
+    public static func < (l: Finding, r: Finding) -> Bool { l.position < r.position }
+    public static func == (l: Finding, r: Finding) -> Bool { l.position == r.position }
+    /// Hashes the position: RawRepresentable's default would hash the String raw value.
+    public func hash(into hasher: inout Hasher) { hasher.combine(UInt8(truncatingIfNeeded: position)) }
 }
 
 /// A small inline set of findings (at most a handful per segment).
@@ -79,13 +109,22 @@ public struct Findings: Hashable, Sendable, Sequence {
         for f in list { insert(f) }
     }
 
-    private static func bit(_ f: Finding) -> UInt32 { 1 << Finding.positions[f]! }
+    private static func bit(_ f: Finding) -> UInt32 { 1 << UInt32(f.position) }
 
     public mutating func insert(_ f: Finding) { bits |= Self.bit(f) }
     public func contains(_ f: Finding) -> Bool { bits & Self.bit(f) != 0 }
     public var isEmpty: Bool { bits == 0 }
 
-    public func makeIterator() -> IndexingIterator<[Finding]> {
-        Finding.ordered.filter { contains($0) }.makeIterator()
+    /// The findings in declaration order, without allocating.
+    public func makeIterator() -> Iterator { Iterator(rest: bits) }
+
+    public struct Iterator: IteratorProtocol {
+        var rest: UInt32
+        public mutating func next() -> Finding? {
+            guard rest != 0 else { return nil }
+            let i = rest.trailingZeroBitCount
+            rest &= rest &- 1
+            return Finding.ordered[i]
+        }
     }
 }

@@ -35,6 +35,12 @@ public struct TimelineSegment: Hashable, Sendable {
     /// Endpoint names for the connection's originator and responder (socket names where known).
     public var originatorName: String
     public var responderName: String
+    /// Whether the kernel's events attested the cause, or it is inferred.
+    public var source: CauseSource = .inferred
+    /// The kernel's evidence, when attested.
+    public var kernel: KernelEvidence?
+    /// Nil when the receiver accepted it (or nothing says otherwise).
+    public var fate: SegmentFate?
 
     public var segment: TCPSegment { annotated.segment }
 }
@@ -99,13 +105,21 @@ public struct Timeline: Hashable, Sendable {
     public var sockets: [String]
     public var entries: [TimelineEntry]
     public var connections: [Connection]
+    /// `attested` when the kernel's events decided the causes, `unavailable: WHY` when they could not be recorded, nil for a plain capture.
+    public var kernelEvents: String?
+    /// Every TCP state change the kernel made, in time order (empty without kernel events).
+    public var stateChanges: [StateChange] = []
+    /// The inference checked against the kernel's causes (nil without kernel events).
+    public var inference: InferenceAgreement?
 
-    public init(scenario: String?, kernel: String?, sockets: [String], entries: [TimelineEntry], connections: [Connection]) {
+    public init(scenario: String?, kernel: String?, sockets: [String], entries: [TimelineEntry], connections: [Connection],
+                kernelEvents: String? = nil) {
         self.scenario = scenario
         self.kernel = kernel
         self.sockets = sockets
         self.entries = entries
         self.connections = connections
+        self.kernelEvents = kernelEvents
     }
 
     public var segments: [TimelineSegment] {
@@ -119,4 +133,61 @@ public struct Timeline: Hashable, Sendable {
     public var datagrams: [TimelineDatagram] {
         entries.compactMap { if case .datagram(let d) = $0 { d } else { nil } }
     }
+}
+
+/// Who decided a segment's cause: the kernel's own events, or synscope's
+/// inference from the packets (plain captures, or no tracefs).
+public enum CauseSource: String, Hashable, Sendable, Codable {
+    case kernel, inferred
+}
+
+/// What the kernel's events say about one segment (JSON `kernel`).
+public struct KernelEvidence: Hashable, Sendable {
+    public enum Context: String, Hashable, Sendable { case syscall, softirq, timer }
+    /// Where the segment was queued: inside a system call, while processing a received segment, or in a timer.
+    public var context: Context
+    /// The kernel timer function that fired (`tcp_delack_timer`…), for `timer`.
+    public var timer: String?
+    /// tcp_send_reset's reason, for an RST (`NO_SOCKET`, `TCP_ABORT_ON_CLOSE`…).
+    public var resetReason: String?
+    /// tcp_retransmit_skb or tcp_retransmit_synack fired for it.
+    public var retransmit: Bool
+    /// For `syscall` context: the thread that queued it.
+    public var thread: Int32?
+
+    public init(context: Context, timer: String? = nil, resetReason: String? = nil, retransmit: Bool = false, thread: Int32? = nil) {
+        self.context = context
+        self.timer = timer
+        self.resetReason = resetReason
+        self.retransmit = retransmit
+        self.thread = thread
+    }
+}
+
+/// A captured segment the receiver did not accept.
+public struct SegmentFate: Hashable, Sendable {
+    /// The kernel's drop reason (`NETFILTER_DROP`, `NO_SOCKET`, `TCP_LISTEN_OVERFLOW`…).
+    public var dropped: String
+    /// `kfree_skb` (the drop tracepoint named it), or `counter:NAME` (the counter that moved while it was dropped silently).
+    public var evidence: String
+}
+
+/// One TCP state change as the kernel made it (sock:inet_sock_set_state).
+public struct StateChange: Hashable, Sendable {
+    public var time: Timestamp
+    /// The scenario's socket, when one holds the addresses.
+    public var socket: String?
+    public var local: SocketAddress?
+    public var remote: SocketAddress?
+    /// RFC 9293 names (`SYN-SENT`…).
+    public var from: String
+    public var to: String
+}
+
+/// How often the packet-only inference gives the cause the kernel attested.
+public struct InferenceAgreement: Hashable, Sendable {
+    public var agree: Int
+    public var total: Int
+    /// One line per segment where they differ: `#9: kernel reply to #8, inferred caused by #7`.
+    public var differences: [String]
 }

@@ -14,6 +14,10 @@ public final class LiveCapture {
     public let linkType: LinkType
     public private(set) var packets: [CapturedPacket] = []
     private let handle: OpaquePointer
+    /// Packets whose last bytes are this marker are synscope's own sentinel:
+    /// counted in `sentinelsSeen`, never kept.
+    public var sentinel: [UInt8] = []
+    public private(set) var sentinelsSeen = 0
 
     /// Kernel counters (pcap_stats(3PCAP)). `received` counts both directions
     /// of `lo`, so it is not a packet count; `dropped` is what matters.
@@ -33,7 +37,12 @@ public final class LiveCapture {
         pcap_set_snaplen(h, snapLength)
         pcap_set_immediate_mode(h, 1)
         pcap_set_buffer_size(h, bufferSize)
-        pcap_set_tstamp_precision(h, Int32(PCAP_TSTAMP_PRECISION_NANO))
+        // Timestamps are read as nanoseconds below: a capture that cannot give
+        // them is refused rather than read 1000 times too slow (pcap_set_tstamp_precision(3PCAP)).
+        if pcap_set_tstamp_precision(h, Int32(PCAP_TSTAMP_PRECISION_NANO)) != 0 {
+            pcap_close(h)
+            throw EnvironmentError(.capture, "cannot capture on \(device): libpcap refuses nanosecond timestamps (PCAP_TSTAMP_PRECISION_NANO)")
+        }
         let status = pcap_activate(h)
         if status < 0 {
             let message = cString(pcap_geterr(h))
@@ -42,6 +51,10 @@ public final class LiveCapture {
                 throw EnvironmentError(.privilege, "cannot capture on \(device): needs CAP_NET_RAW (run synscope as root): \(message)")
             }
             throw EnvironmentError(.capture, "cannot capture on \(device): \(message)")
+        }
+        guard pcap_get_tstamp_precision(h) == Int32(PCAP_TSTAMP_PRECISION_NANO) else {
+            pcap_close(h)
+            throw EnvironmentError(.capture, "cannot capture on \(device): the activated capture gives no nanosecond timestamps")
         }
         handle = h
         linkType = LinkType(rawValue: UInt32(bitPattern: pcap_datalink(h)))
@@ -52,7 +65,10 @@ public final class LiveCapture {
             throw EnvironmentError(.capture, "bad capture filter '\(filter)': \(message)")
         }
         defer { pcap_freecode(&program) }
-        guard pcap_setfilter(h, &program) == 0, pcap_setnonblock(h, 1, &errbuf) == 0 else {
+        // A loopback packet passes the tap twice, outgoing and incoming. libpcap
+        // drops the outgoing copy only on a device named "lo" (pcap-linux.c,
+        // lo_ifindex); a renamed loopback needs the direction set (pcap_setdirection(3PCAP)).
+        guard pcap_setfilter(h, &program) == 0, pcap_setdirection(h, PCAP_D_IN) == 0, pcap_setnonblock(h, 1, &errbuf) == 0 else {
             let message = cString(pcap_geterr(h))
             pcap_close(h)
             throw EnvironmentError(.capture, "cannot set up the capture on \(device): \(message)")
@@ -61,46 +77,64 @@ public final class LiveCapture {
 
     deinit { pcap_close(handle) }
 
-    /// Reads every packet the kernel has queued, without waiting. Returns how many.
+    /// Reads every packet the kernel has queued, without waiting. Returns how
+    /// many were kept (sentinels are dropped and counted, not kept).
     @discardableResult
     public func drain() -> Int {
         var total = 0
+        var state = DrainState(packets: packets, sentinel: sentinel)
+        packets = []
         while true {
-            let n = withUnsafeMutablePointer(to: &packets) { list in
+            let n = withUnsafeMutablePointer(to: &state) { pointer in
                 pcap_dispatch(handle, -1, { user, header, bytes in
                     guard let user, let header, let bytes else { return }
-                    let list = UnsafeMutableRawPointer(user).assumingMemoryBound(to: [CapturedPacket].self)
+                    let state = UnsafeMutableRawPointer(user).assumingMemoryBound(to: DrainState.self)
                     let h = header.pointee
+                    let captured = UnsafeBufferPointer(start: bytes, count: Int(h.caplen))
+                    let marker = state.pointee.sentinel
+                    if !marker.isEmpty && captured.count >= marker.count && captured.suffix(marker.count).elementsEqual(marker) {
+                        state.pointee.sentinels += 1
+                        return
+                    }
                     let packet = CapturedPacket(
-                        frame: list.pointee.count + 1,
+                        frame: state.pointee.packets.count + 1,
                         timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec)),
                         linkType: LinkType(rawValue: 0), originalLength: Int(h.len),
-                        bytes: Array(UnsafeBufferPointer(start: bytes, count: Int(h.caplen))))
-                    list.pointee.append(packet)
-                }, UnsafeMutableRawPointer(list).assumingMemoryBound(to: UInt8.self))
+                        bytes: Array(captured))
+                    state.pointee.packets.append(packet)
+                }, UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: UInt8.self))
             }
             if n <= 0 { break }
             total += Int(n)
         }
+        total -= state.sentinels
+        sentinelsSeen += state.sentinels
+        packets = state.packets
         for i in packets.indices where packets[i].linkType.rawValue == 0 && linkType.rawValue != 0 {
             packets[i].linkType = linkType
         }
         return total
     }
 
-    /// Drains until no packet has arrived for `settle` nanoseconds (or
-    /// `limit` nanoseconds have passed), polling the capture descriptor.
-    public func drainUntilQuiet(settle: Int64, limit: Int64 = 30_000_000_000) {
+    private struct DrainState {
+        var packets: [CapturedPacket]
+        var sentinel: [UInt8]
+        var sentinels = 0
+    }
+
+    /// Drains until `done()` holds or `limit` nanoseconds have passed,
+    /// waiting on the capture descriptor at most `step` nanoseconds at a time.
+    /// Returns whether `done()` held.
+    @discardableResult
+    public func drain(until done: () -> Bool, limit: Int64, step: Int64 = 10_000_000) -> Bool {
         let fd = pcap_get_selectable_fd(handle)
         let start = now()
-        var lastPacket = now()
         while true {
-            if drain() > 0 { lastPacket = now() }
-            let t = now()
-            if t - lastPacket >= settle || t - start >= limit { return }
+            drain()
+            if done() { return true }
+            if now() - start >= limit { return false }
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let wait = Int32(max(1, min(settle - (t - lastPacket), 50_000_000) / 1_000_000))
-            _ = poll(&p, 1, wait)
+            _ = poll(&p, 1, Int32(max(1, step / 1_000_000)))
         }
     }
 

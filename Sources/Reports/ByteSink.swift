@@ -1,67 +1,176 @@
+import TraceModel
+
 /// An append-only byte buffer for fast line output, flushed in large writes.
+///
+/// Appends write straight into one growing allocation: no per-call Array or
+/// String machinery, since decode and analyze append a few dozen pieces per packet.
 public struct ByteSink {
-    public private(set) var bytes: [UInt8] = []
+    private final class Storage {
+        var base: UnsafeMutablePointer<UInt8>
+        var capacity: Int
+        init(capacity: Int) {
+            self.capacity = Swift.max(capacity, 16)
+            base = .allocate(capacity: self.capacity)
+        }
+        deinit { base.deallocate() }
+    }
+
+    private var storage: Storage
+    public private(set) var count = 0
 
     public init(capacity: Int = 1 << 16) {
-        bytes.reserveCapacity(capacity)
+        storage = Storage(capacity: capacity)
     }
 
-    public var count: Int { bytes.count }
+    /// A copy of the bytes written so far.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage.base, count: count)) }
 
-    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+    /// Calls `body` with the bytes written so far, without copying them.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: storage.base, count: count))
+    }
+
+    public mutating func removeAll() { count = 0 }
+
+    /// Makes room for `n` more bytes (and makes the storage this value's own).
+    @inline(__always)
+    private mutating func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if _slowPath(!isKnownUniquelyReferenced(&storage) || count + n > storage.capacity) { grow(n) }
+        return storage.base + count
+    }
+
+    private mutating func grow(_ n: Int) {
+        var capacity = storage.capacity
+        while count + n > capacity { capacity *= 2 }
+        let new = Storage(capacity: capacity)
+        new.base.update(from: storage.base, count: count)
+        storage = new
+    }
+
+    @inline(__always)
+    private mutating func append(_ p: UnsafeRawBufferPointer) {
+        guard let src = p.baseAddress, p.count > 0 else { return }
+        let dst = reserve(p.count)
+        if p.count <= 16 {  // short pieces: a loop beats a call to memmove
+            let s = src.assumingMemoryBound(to: UInt8.self)
+            for i in 0..<p.count { dst[i] = s[i] }
+        } else {
+            UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: p.count)
+        }
+        count += p.count
+    }
 
     public mutating func append(_ s: StaticString) {
-        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        append(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
+    /// Disfavoured, so that a literal takes the `StaticString` overload.
+    @_disfavoredOverload
     public mutating func append(_ s: String) {
         var s = s
-        s.withUTF8 { bytes.append(contentsOf: $0) }
+        s.withUTF8 { append(UnsafeRawBufferPointer($0)) }
     }
 
-    public mutating func append(byte: UInt8) { bytes.append(byte) }
+    public mutating func append(bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    public mutating func append(byte: UInt8) {
+        reserve(1).pointee = byte
+        count += 1
+    }
 
     public mutating func append<T: BinaryInteger>(decimal value: T) {
-        if value == 0 { bytes.append(UInt8(ascii: "0")); return }
-        var v = UInt64(truncatingIfNeeded: value.magnitude)
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes, enough for 20 digits
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while v > 0 {
-                raw[n] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-                n += 1
-            }
-            for i in stride(from: n - 1, through: 0, by: -1) { bytes.append(raw[i]) }
+        if value < 0 {
+            append(byte: UInt8(ascii: "-"))
+            append(unsigned: UInt64(truncatingIfNeeded: value.magnitude))
+        } else {
+            append(unsigned: UInt64(truncatingIfNeeded: value))
         }
+    }
+
+    /// Decimal digits of `v`, no sign.
+    public mutating func append(unsigned v: UInt64) {
+        if v < 10 { append(byte: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v)); return }
+        var digits = 2
+        var limit: UInt64 = 100
+        while digits < 20 && v >= limit { limit &*= 10; digits += 1 }
+        append(unsigned: v, width: digits)
+    }
+
+    /// Decimal digits of `v`, zero-padded on the left to `width` (the lowest
+    /// `width` digits when it has more).
+    public mutating func append(unsigned v: UInt64, width: Int) {
+        let p = reserve(width)
+        var v = v
+        var i = width - 1
+        while i >= 0 {
+            p[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+            v /= 10
+            i -= 1
+        }
+        count += width
     }
 
     public mutating func append(hex value: UInt64, width: Int) {
-        let table: StaticString = "0123456789abcdef"
-        table.withUTF8Buffer { t in
-            for i in stride(from: width - 1, through: 0, by: -1) {
-                bytes.append(t[Int(value >> (UInt64(i) * 4) & 0xf)])
-            }
+        let p = reserve(width)
+        for i in 0..<width {
+            let nibble = UInt8(truncatingIfNeeded: value >> (UInt64(width - 1 - i) * 4) & 0xf)
+            p[i] = nibble < 10 ? UInt8(ascii: "0") &+ nibble : UInt8(ascii: "a") &+ nibble &- 10
         }
+        count += width
     }
 
     /// A JSON string literal, escaped per RFC 8259 §7.
     public mutating func append(jsonString s: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): append("\\\"")
-            case UInt8(ascii: "\\"): append("\\\\")
-            case UInt8(ascii: "\n"): append("\\n")
-            case UInt8(ascii: "\r"): append("\\r")
-            case UInt8(ascii: "\t"): append("\\t")
-            case 0..<0x20:
-                append("\\u00")
-                append(hex: UInt64(b), width: 2)
-            default: bytes.append(b)
+        append(byte: UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { utf8 in
+            var plain = 0  // start of the run of bytes that need no escape
+            for (i, b) in utf8.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[plain..<i]))
+                plain = i + 1
+                switch b {
+                case UInt8(ascii: "\""): append("\\\"")
+                case UInt8(ascii: "\\"): append("\\\\")
+                case UInt8(ascii: "\n"): append("\\n")
+                case UInt8(ascii: "\r"): append("\\r")
+                case UInt8(ascii: "\t"): append("\\t")
+                default:
+                    append("\\u00")
+                    append(hex: UInt64(b), width: 2)
+                }
             }
+            append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[plain...]))
         }
-        bytes.append(UInt8(ascii: "\""))
+        append(byte: UInt8(ascii: "\""))
+    }
+}
+
+extension ByteSink {
+    /// `seconds.nnnnnnnnn`, as `Timestamp.decimalString` without building a String.
+    public mutating func append(timestamp t: Timestamp) {
+        append(decimal: t.seconds)
+        append(byte: UInt8(ascii: "."))
+        append(unsigned: UInt64(t.subsecondNanoseconds), width: 9)
+    }
+
+    /// A dotted quad, as `IPv4Address.description` without building a String.
+    public mutating func append(_ a: IPv4Address) {
+        append(unsigned: UInt64(a.value >> 24))
+        append(byte: UInt8(ascii: "."))
+        append(unsigned: UInt64(a.value >> 16 & 0xff))
+        append(byte: UInt8(ascii: "."))
+        append(unsigned: UInt64(a.value >> 8 & 0xff))
+        append(byte: UInt8(ascii: "."))
+        append(unsigned: UInt64(a.value & 0xff))
+    }
+
+    /// An address as its `description`; IPv4 without building a String.
+    public mutating func append(_ a: IPAddress) {
+        switch a {
+        case .v4(let v): append(v)
+        case .v6(let v): append(v.description)
+        }
     }
 }

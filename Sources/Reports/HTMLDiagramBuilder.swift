@@ -155,13 +155,7 @@ enum HTMLDiagramBuilder {
             case .datagram(let d): brief[d.index] = "#\(d.index) \(d.token)"
             }
         }
-        func cause(_ c: SegmentCause) -> String {
-            switch c {
-            case .syscall(let e): "caused by " + (brief[e] ?? "#\(e)")
-            case .reply(let e): "reply to " + (brief[e] ?? "#\(e)")
-            case .timer(let name): "timer (\(name))"
-            }
-        }
+        func describe(_ e: Int) -> String { brief[e] ?? "#\(e)" }
 
         // The lane of each end of a connection: the socket that sent from it
         // on this flow (two accepted sockets share the listener's address),
@@ -258,10 +252,10 @@ enum HTMLDiagramBuilder {
                 let fromName = laneList[from].name
                 let toName = laneList[to].name
                 let title = segmentTitle(heading: "#\(s.index) [\(seg.flags.tcpdumpNotation)] \(fromName) → \(toName)", a: s.annotated,
-                                         time: "+\(ms(seg.time)) ms", cause: cause(s.cause), explanation: s.explanation,
+                                         time: "+\(ms(seg.time)) ms", cause: CauseLabel.segment(s, describe: describe), explanation: s.explanation + (s.fate.map { "; " + CauseWording.fate($0) } ?? ""),
                                          states: "\(s.originatorName) \(s.annotated.states.originator.name), \(s.responderName) \(s.annotated.states.responder.name)")
                 row = HTMLDiagram.Row(time: ms(seg.time), item: .arrow(arrow(s.annotated, index: s.index, from: from, to: to)),
-                                      note: s.explanation, aside: cause(s.cause), title: title, states: [])
+                                      note: s.explanation, aside: CauseLabel.segment(s, describe: describe), title: title, states: [])
                 if !drawn {
                     skipped.segments += 1
                     if skipped.first == nil { skipped.first = s.index }
@@ -279,11 +273,11 @@ enum HTMLDiagramBuilder {
                 if let ty = d.icmpType { title.append("ICMP type/code: \(ty)/\(d.icmpCode ?? 0)") }
                 if let q = d.quotes { title.append("quotes: udp \(q.source.hostPort) → \(q.destination.hostPort)") }
                 title.append("sender: " + (d.sender ?? "the kernel"))
-                title.append("cause: " + cause(d.cause))
+                title.append("cause: " + CauseLabel.datagram(d, describe: describe))
                 title.append("explanation: " + d.explanation)
                 let a = HTMLDiagram.Arrow(segment: false, index: d.index, from: from, to: to, flags: d.token, label: label,
                                           kind: isError ? "icmp" : "udp", alert: isError ? .error : nil, findings: [], dashed: true)
-                row = HTMLDiagram.Row(time: ms(d.time), item: .arrow(a), note: d.explanation, aside: cause(d.cause),
+                row = HTMLDiagram.Row(time: ms(d.time), item: .arrow(a), note: d.explanation, aside: CauseLabel.datagram(d, describe: describe),
                                       title: title.joined(separator: "\n"), states: [])
                 if !drawn { skipped.datagrams += 1 }
             }

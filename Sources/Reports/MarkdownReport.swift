@@ -80,9 +80,9 @@ public enum MarkdownReport {
             case .syscall(let c):
                 s += "| \(c.index) | \(ms) | `\(cell((c.event.thread.map { "[\($0)] " } ?? "") + c.event.strace))` | \(cell(c.event.socket)) | |\n"
             case .segment(let g):
-                s += "| \(g.index) | \(ms) | `[\(g.segment.flags.tcpdumpNotation)]` \(cell(g.sender ?? "kernel")) | \(TimelineText.cause(g.cause)) | \(cell(g.explanation)) |\n"
+                s += "| \(g.index) | \(ms) | `[\(g.segment.flags.tcpdumpNotation)]` \(cell(g.sender ?? "kernel")) | \(CauseLabel.segment(g)) | \(cell(g.explanation + (g.fate.map { "; " + CauseWording.fate($0) } ?? ""))) |\n"
             case .datagram(let d):
-                s += "| \(d.index) | \(ms) | `\(d.token)` \(cell(d.sender ?? "kernel")) | \(TimelineText.cause(d.cause)) | \(cell(d.explanation)) |\n"
+                s += "| \(d.index) | \(ms) | `\(d.token)` \(cell(d.sender ?? "kernel")) | \(CauseLabel.datagram(d)) | \(cell(d.explanation)) |\n"
             }
         }
         if !r.results.isEmpty {

@@ -8,7 +8,7 @@ enum PacketJSON {
                        relative: (seq: UInt32, ack: UInt32?)?, to s: inout ByteSink) {
         guard let src = d.source, let dst = d.destination else { return }
         s.append("{\"frame\":"); s.append(decimal: frame)
-        s.append(",\"time\":\""); s.append(timestamp.decimalString); s.append("\"")
+        s.append(",\"time\":\""); s.append(timestamp: timestamp); s.append("\"")
         s.append(",\"proto\":")
         let proto: UInt8
         switch d.network {
@@ -16,9 +16,9 @@ enum PacketJSON {
         case .ipv6(let h): proto = h.upperProtocol
         default: proto = 0
         }
-        s.append(jsonString: protocolName(proto))
-        s.append(",\"src\":"); s.append(jsonString: src.description)
-        s.append(",\"dst\":"); s.append(jsonString: dst.description)
+        s.appendProtocolName(proto, quoted: true)
+        s.append(",\"src\":\""); s.append(src); s.append("\"")
+        s.append(",\"dst\":\""); s.append(dst); s.append("\"")
         switch d.transport {
         case .tcp(let t):
             ports(t.sourcePort, t.destinationPort, &s)
@@ -73,7 +73,7 @@ enum PacketJSON {
             s.append(",\"rel_seq\":"); s.append(decimal: relative.seq)
             s.append(",\"rel_ack\":"); optional(relative.ack, &s)
         }
-        s.append(",\"flags\":\""); s.append(t.flags.tcpdumpNotation); s.append("\"")
+        s.append(",\"flags\":\""); s.appendFlags(t.flags); s.append("\"")
         s.append(",\"flag_bits\":"); s.append(decimal: t.flags.rawValue)
         s.append(",\"window\":"); s.append(decimal: t.window)
         s.append(",\"payload_len\":"); s.append(decimal: t.payloadLength)

@@ -6,8 +6,8 @@ import TraceModel
 enum PacketText {
     static func append(timestamp: Timestamp, bytes: UnsafeRawBufferPointer, originalLength: Int,
                        decoded: DecodedPacket, relative: (seq: UInt32, ack: UInt32?)?, to s: inout ByteSink) {
-        s.append(timestamp.decimalString)
-        s.append(" ")
+        s.append(timestamp: timestamp)
+        s.append(byte: UInt8(ascii: " "))
         var problemShown = false
         switch decoded.network {
         case .none:
@@ -51,11 +51,11 @@ enum PacketText {
         default: return false
         }
         s.append(isV6 ? "IP6 " : "IP ")
-        let src = d.source!.description, dst = d.destination!.description
+        let src = d.source!, dst = d.destination!
         func endpoints(_ sport: UInt16, _ dport: UInt16) {
-            s.append(src); s.append("."); s.append(decimal: sport)
+            s.append(src); s.append(byte: UInt8(ascii: ".")); s.append(decimal: sport)
             s.append(" > ")
-            s.append(dst); s.append("."); s.append(decimal: dport)
+            s.append(dst); s.append(byte: UInt8(ascii: ".")); s.append(decimal: dport)
             s.append(": ")
         }
         func hosts() {
@@ -108,7 +108,7 @@ enum TCPText {
     static func append(_ tcp: TCPHeader, bytes: UnsafeRawBufferPointer, relative: (seq: UInt32, ack: UInt32?)?,
                        problem: DecodeError?, to s: inout ByteSink) -> Bool {
         s.append("Flags [")
-        s.append(tcp.flags.tcpdumpNotation)
+        s.appendFlags(tcp.flags)
         s.append("]")
         let seq = relative?.seq ?? tcp.sequence.rawValue
         let length = tcp.payloadLength
@@ -188,5 +188,34 @@ enum TCPText {
         let end = min(start + count, bytes.count)
         guard start >= 0, start < end else { return }
         for i in start..<end { s.append(hex: UInt64(bytes[i]), width: 2) }
+    }
+}
+
+extension ByteSink {
+    /// `protocolName(proto)`, optionally in quotes, without building a String for the common ones.
+    mutating func appendProtocolName(_ proto: UInt8, quoted: Bool) {
+        if quoted { append(byte: UInt8(ascii: "\"")) }
+        switch proto {
+        case PacketDecoder.Proto.tcp: append("tcp")
+        case PacketDecoder.Proto.udp: append("udp")
+        case PacketDecoder.Proto.icmp: append("icmp")
+        case PacketDecoder.Proto.icmpv6: append("icmp6")
+        default: append("ip-proto-"); append(decimal: proto)
+        }
+        if quoted { append(byte: UInt8(ascii: "\"")) }
+    }
+
+    /// `TCPFlags.tcpdumpNotation` without building a String.
+    mutating func appendFlags(_ f: TCPFlags) {
+        if f.rawValue & 0x1ff == 0 { append("none"); return }
+        if f.contains(.fin) { append(byte: UInt8(ascii: "F")) }
+        if f.contains(.syn) { append(byte: UInt8(ascii: "S")) }
+        if f.contains(.rst) { append(byte: UInt8(ascii: "R")) }
+        if f.contains(.psh) { append(byte: UInt8(ascii: "P")) }
+        if f.contains(.ack) { append(byte: UInt8(ascii: ".")) }
+        if f.contains(.urg) { append(byte: UInt8(ascii: "U")) }
+        if f.contains(.ece) { append(byte: UInt8(ascii: "E")) }
+        if f.contains(.cwr) { append(byte: UInt8(ascii: "W")) }
+        if f.contains(.ae) { append(byte: UInt8(ascii: "e")) }
     }
 }

@@ -28,6 +28,28 @@ public enum RunJSON {
         s.append(",\"family\":"); s.append(jsonString: r.metadata.ipv6 ? "ipv6" : "ipv4")
         s.append(",\"sockets\":["); s.append(r.timeline.sockets.map { quoted($0) }.joined(separator: ",")); s.append("]")
         s.append(",\"capture_dropped\":"); s.append(decimal: r.metadata.captureDropped)
+        s.append(",\"capture_interface_dropped\":"); s.append(decimal: r.metadata.captureInterfaceDropped ?? 0)
+        s.append(",\"interrupted\":")
+        if let why = r.metadata.interrupted { s.append(jsonString: why) } else { s.append("null") }
+        s.append(",\"kernel_events\":")
+        if let k = r.timeline.kernelEvents { s.append(jsonString: k) } else { s.append("null") }
+        s.append(",\"state_changes\":[")
+        for (i, c) in r.timeline.stateChanges.enumerated() {
+            if i > 0 { s.append(",") }
+            s.append("{\"time\":\""); s.append(c.time.decimalString)
+            s.append("\",\"socket\":"); if let n = c.socket { s.append(jsonString: n) } else { s.append("null") }
+            s.append(",\"local\":"); if let a = c.local { s.append(jsonString: a.hostPort) } else { s.append("null") }
+            s.append(",\"remote\":"); if let a = c.remote { s.append(jsonString: a.hostPort) } else { s.append("null") }
+            s.append(",\"from\":"); s.append(jsonString: c.from)
+            s.append(",\"to\":"); s.append(jsonString: c.to); s.append("}")
+        }
+        s.append("],\"inference\":")
+        if let a = r.timeline.inference {
+            s.append("{\"agree\":"); s.append(decimal: a.agree); s.append(",\"total\":"); s.append(decimal: a.total)
+            s.append(",\"differences\":["); s.append(a.differences.map { quoted($0) }.joined(separator: ",")); s.append("]}")
+        } else {
+            s.append("null")
+        }
         s.append(",\"events\":[")
         for (i, e) in r.timeline.entries.enumerated() {
             if i > 0 { s.append(",") }
@@ -85,6 +107,12 @@ public enum RunJSON {
         s.append("\",\"caused\":["); s.append(c.caused.map(String.init).joined(separator: ","))
         s.append("],\"returned_after\":")
         if let r = c.returnedAfter { s.append(decimal: r) } else { s.append("null") }
+        s.append(",\"counters\":{")
+        for (i, (name, delta)) in (e.counters ?? [:]).sorted(by: { $0.key < $1.key }).enumerated() {
+            if i > 0 { s.append(",") }
+            s.append(jsonString: name); s.append(":"); s.append(decimal: delta)
+        }
+        s.append("}")
         s.append(",\"states_after\":{")
         for (i, snap) in e.snapshot.enumerated() {
             if i > 0 { s.append(",") }
@@ -113,12 +141,18 @@ public enum RunJSON {
         s.append(",\"sender\":")
         if let n = d.sender { s.append(jsonString: n) } else { s.append("null") }
         s.append(",\"cause\":")
-        switch d.cause {
-        case .syscall(let e): s.append("{\"kind\":\"syscall\",\"event\":"); s.append(decimal: e); s.append("}")
-        case .reply(let e): s.append("{\"kind\":\"reply\",\"event\":"); s.append(decimal: e); s.append("}")
-        case .timer(let t): s.append("{\"kind\":\"timer\",\"timer\":"); s.append(jsonString: t); s.append("}")
-        }
+        cause(d.cause, source: .inferred, &s)
         s.append(",\"explanation\":"); s.append(jsonString: d.explanation); s.append("}")
+    }
+
+    /// `{"kind":"reply","event":4,"timer":null,"source":"kernel"}`.
+    static func cause(_ c: SegmentCause, source: CauseSource, _ s: inout ByteSink) {
+        switch c {
+        case .syscall(let e): s.append("{\"kind\":\"syscall\",\"event\":"); s.append(decimal: e); s.append(",\"timer\":null")
+        case .reply(let e): s.append("{\"kind\":\"reply\",\"event\":"); s.append(decimal: e); s.append(",\"timer\":null")
+        case .timer(let t): s.append("{\"kind\":\"timer\",\"event\":null,\"timer\":"); s.append(jsonString: t)
+        }
+        s.append(",\"source\":"); s.append(jsonString: source.rawValue); s.append("}")
     }
 
     static func value(_ v: SyscallValue, _ s: inout ByteSink) {
@@ -146,10 +180,21 @@ public enum RunJSON {
         s.append(",\"payload_len\":"); s.append(decimal: seg.payloadLength)
         s.append(",\"connection\":"); s.append(decimal: g.annotated.connection)
         s.append(",\"cause\":")
-        switch g.cause {
-        case .syscall(let e): s.append("{\"kind\":\"syscall\",\"event\":"); s.append(decimal: e); s.append("}")
-        case .reply(let e): s.append("{\"kind\":\"reply\",\"event\":"); s.append(decimal: e); s.append("}")
-        case .timer(let t): s.append("{\"kind\":\"timer\",\"timer\":"); s.append(jsonString: t); s.append("}")
+        cause(g.cause, source: g.source, &s)
+        s.append(",\"kernel\":")
+        if let k = g.kernel {
+            s.append("{\"context\":"); s.append(jsonString: k.context.rawValue)
+            s.append(",\"timer\":"); if let t = k.timer { s.append(jsonString: t) } else { s.append("null") }
+            s.append(",\"reset_reason\":"); if let r = k.resetReason { s.append(jsonString: r) } else { s.append("null") }
+            s.append(k.retransmit ? ",\"retransmit\":true}" : ",\"retransmit\":false}")
+        } else {
+            s.append("null")
+        }
+        s.append(",\"fate\":")
+        if let f = g.fate {
+            s.append("{\"dropped\":"); s.append(jsonString: f.dropped); s.append(",\"evidence\":"); s.append(jsonString: f.evidence); s.append("}")
+        } else {
+            s.append("null")
         }
         s.append(",\"explanation\":"); s.append(jsonString: g.explanation)
         s.append(",\"findings\":["); s.append(g.annotated.findings.map { quoted($0.name) }.joined(separator: ","))

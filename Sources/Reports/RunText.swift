@@ -8,8 +8,11 @@ public enum RunText {
         var s = "== scenario \(r.scenario) (\(r.metadata.ipv6 ? "::1" : "127.0.0.1"), kernel \(r.metadata.kernel))\n"
         s += wrap(r.metadata.summary, width: width) + "\n\n"
         s += TimelineText.render(r.timeline, width: width, color: color, full: full)
-        if r.metadata.captureDropped > 0 {
-            s += "\nWARNING: the kernel dropped \(r.metadata.captureDropped) packets during the capture; this timeline is incomplete\n"
+        if r.metadata.captureDropped > 0 || (r.metadata.captureInterfaceDropped ?? 0) > 0 {
+            s += "\nWARNING: packets were dropped during the capture (\(r.metadata.captureDropped) by the capture buffer, \(r.metadata.captureInterfaceDropped ?? 0) by the interface); this timeline is incomplete\n"
+        }
+        if let why = r.metadata.interrupted {
+            s += "\nINTERRUPTED: the run was stopped by \(why); the timeline ends there\n"
         }
         if r.results.isEmpty {
             s += "\n(no expectations: the scenario is not in this synscope's catalogue)\n\n"

@@ -27,13 +27,14 @@ public enum TimelineText {
                 if let r = c.returnedAfter { text += ladder.paint("   (returned after #\(r))", .dim) }
                 ladder.onLane(ms, lane: column(c.event.socket), text)
                 if let states = kernelStates(c.event) { ladder.note("kernel: " + states, .dim) }
+                if let counters = CauseLabel.counters(c.event.counters) { ladder.note(counters, .dim) }
             case .datagram(let d):
                 let to = t.syscalls.first { $0.event.call == "bind" && $0.event.argument("addr") == .address(d.destination) }.flatMap { column($0.event.socket) }
                 var label = d.token
                 if d.proto == "udp" { label += " len \(d.payloadLength)" }
                 if column(d.sender) == nil { label += " from \(d.proto == "udp" ? d.source.hostPort : d.source.address.description)" }
                 ladder.arrow(ms, from: column(d.sender), to: to, label: label, flags: d.proto == "udp" ? [] : .rst, dashed: true)
-                ladder.note("#\(d.index) " + cause(d.cause) + ": " + d.explanation, .dim)
+                ladder.note("#\(d.index) " + CauseLabel.datagram(d) + ": " + d.explanation, .dim)
             case .segment(let s):
                 if !full, lastStates[s.annotated.connection] == s.annotated.states,
                    let run = collapsible(t.entries, from: i), run.count >= Ladder.collapseRun {
@@ -50,7 +51,8 @@ public enum TimelineText {
                 if column(s.sender) == nil { label += " from \(s.segment.flow.source.hostPort)" }
                 if to == nil && s.segment.flow.source != s.segment.flow.destination { label += " to \(s.segment.flow.destination.hostPort)" }
                 ladder.arrow(ms, from: column(s.sender), to: to, label: label, flags: s.segment.flags, dashed: s.cause == .timer("retransmission"))
-                ladder.note("#\(s.index) " + cause(s.cause) + ": " + s.explanation, .dim)
+                ladder.note("#\(s.index) " + CauseLabel.segment(s) + ": " + s.explanation, .dim)
+                if let f = s.fate { ladder.note("fate: " + CauseWording.fate(f), .finding) }
                 let st = s.annotated.states
                 if lastStates[s.annotated.connection] != st {
                     let both = s.originatorName == s.responderName ? "\(s.originatorName) \(st.originator.name)"
@@ -64,6 +66,7 @@ public enum TimelineText {
             }
             i += 1
         }
+        if let summary = CauseLabel.summary(t) { ladder.out += "\n" + summary + "\n" }
         return ladder.out
     }
 
@@ -79,14 +82,6 @@ public enum TimelineText {
             j += 1
         }
         return run
-    }
-
-    static func cause(_ c: SegmentCause) -> String {
-        switch c {
-        case .syscall(let e): "caused by #\(e)"
-        case .reply(let e): "reply to #\(e)"
-        case .timer(let name): "timer (\(name))"
-        }
     }
 
     static func kernelStates(_ e: SyscallEvent) -> String? {

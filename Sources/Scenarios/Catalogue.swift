@@ -1,8 +1,9 @@
-import Foundation
 import TraceModel
 
 /// The built-in scenarios: YAML files in Sources/Scenarios/Catalogue, in the
-/// same format users write their own in, shipped as resources.
+/// same format users write their own in, embedded in the executable by
+/// tools/embed-catalogue (CatalogueFiles.swift), so that an installed binary
+/// needs no resource bundle.
 public enum Catalogue {
     /// The order `synscope list` and `run --all` use.
     public static let order = [
@@ -29,30 +30,20 @@ public enum Catalogue {
     public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
 
     static var names: [String] {
-        let directory = Bundle.module.url(forResource: "Catalogue", withExtension: nil)
-        let files = directory.flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0.path) } ?? []
-        let present = files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
+        let present = files.map(\.name)
         return order.filter(present.contains) + present.filter { !order.contains($0) }.sorted()
     }
 
-    static func load(_ name: String) throws -> Scenario {
-        guard let directory = Bundle.module.url(forResource: "Catalogue", withExtension: nil),
-              case let url = directory.appendingPathComponent("\(name).yaml"),
-              FileManager.default.fileExists(atPath: url.path) else {
-            throw ScenarioFileError(source: "catalogue:\(name).yaml", line: nil, message: "missing from the resources")
+    static func load(_ name: String) throws(ScenarioFileError) -> Scenario {
+        guard let file = files.first(where: { $0.name == name }) else {
+            throw ScenarioFileError(source: "catalogue:\(name).yaml", line: nil, message: "not in the built-in catalogue")
         }
-        let text = try String(contentsOf: url, encoding: .utf8)
-        return try ScenarioFile.parse(text, source: "catalogue:\(name).yaml")
+        return try ScenarioFile.parse(file.text, source: "catalogue:\(name).yaml")
     }
 
-    /// Reads a user's scenario file.
+    /// Reads a user's scenario file: a regular file of UTF-8 text, at most
+    /// `ScenarioFileLimits.maximumBytes` long.
     public static func load(path: String) throws(ScenarioFileError) -> Scenario {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ScenarioFileError(source: path, line: nil, message: "cannot read the file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ScenarioFileError(source: path, line: nil, message: "the file is not UTF-8 text")
-        }
-        return try ScenarioFile.parse(text, source: path)
+        try ScenarioFile.parse(try ScenarioFileLimits.readText(path: path), source: path)
     }
 }

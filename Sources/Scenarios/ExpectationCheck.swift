@@ -83,6 +83,28 @@ public enum ExpectationCheck {
                 let call = (0...step).reversed().lazy.compactMap { stepCall[$0] }.first
                 let got = call.flatMap { kernelView(of: socket, at: $0, calls) }?.state ?? "not in the table"
                 return .init(expectation: "after step \(step) the kernel shows \(socket) in \(state)", passed: got == state, observed: got)
+            case .resetReason(let reason):
+                return kernelCheck(timeline, "an RST with reason \(reason)") {
+                    let seen = segments.compactMap { $0.kernel?.resetReason }
+                    return (seen.contains(reason), seen.isEmpty ? "no RST with a reason" : "RST reasons: " + seen.joined(separator: ", "))
+                }
+            case .dropped(let reason):
+                return kernelCheck(timeline, "a segment dropped for \(reason)") {
+                    let seen = segments.compactMap { s in s.fate.map { "#\(s.index) \($0.dropped)" } }
+                    return (segments.contains { $0.fate?.dropped == reason }, seen.isEmpty ? "no drop" : "drops: " + seen.joined(separator: ", "))
+                }
+            case .timer(let function):
+                return kernelCheck(timeline, "a segment sent by the timer \(function)") {
+                    let seen = segments.compactMap { s in s.kernel?.timer.map { "#\(s.index) \($0)" } }
+                    return (segments.contains { $0.kernel?.timer == function }, seen.isEmpty ? "no timer segment" : "timers: " + seen.joined(separator: ", "))
+                }
+            case .counter(let step, let name, let range, let text):
+                let what = "\(name) moves by \(text)" + (step.map { " during step \($0)" } ?? "")
+                return kernelCheck(timeline, what) {
+                    let events = step.map { s in stepCall[s].map { [$0.event] } ?? [] } ?? calls.map(\.event)
+                    let moved = events.reduce(Int64(0)) { $0 + ($1.counters?[name] ?? 0) }
+                    return (range.contains(moved), "\(name) moved by \(moved)")
+                }
             case .endpointStates(let originator, let wanted):
                 // One connection must pass through the states in order.
                 let who = originator ? "originator" : "responder"
@@ -142,6 +164,16 @@ public enum ExpectationCheck {
     static func timedOut(_ c: TimelineSyscall) -> String? {
         c.event.outputs.first { $0.name == "timed_out" }?.value.description
     }
+
+    /// An expectation on the kernel's evidence; not checked, and said so, when the run has none.
+    static func kernelCheck(_ timeline: Timeline, _ expectation: String, _ body: () -> (Bool, String)) -> ExpectationResult {
+        guard timeline.kernelEvents == "attested" else {
+            return .init(expectation: expectation + " (not checked: kernel events \(timeline.kernelEvents ?? "unavailable"))", passed: true,
+                         observed: "kernel events \(timeline.kernelEvents ?? "unavailable")")
+        }
+        let (passed, observed) = body()
+        return .init(expectation: expectation, passed: passed, observed: observed)
+    }
 }
 
 /// Patterns where `*` stands for any run of characters (`127.0.0.1:*`).
@@ -158,4 +190,5 @@ enum Glob {
         while pi < p.count && p[pi] == "*" { pi += 1 }
         return pi == p.count
     }
+
 }

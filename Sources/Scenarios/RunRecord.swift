@@ -18,7 +18,10 @@ public struct RunRecord: Sendable {
     public init(scenario: Scenario, live: LiveRun) {
         let metadata = RunMetadata(scenario: scenario.name, summary: scenario.summary, kernel: live.kernel, ipv6: live.ipv6,
                                    events: live.events, captureDropped: live.statistics.dropped,
-                                   namespace: live.namespace, hostNamespace: live.hostNamespace)
+                                   namespace: live.namespace, hostNamespace: live.hostNamespace,
+                                   captureInterfaceDropped: live.statistics.interfaceDropped, interrupted: live.interrupted,
+                                   kernelEvents: live.kernelEvents, kernelEventsUnavailable: live.kernelUnavailable,
+                                   kernelEventsLost: live.kernelEventsLost, threads: live.threads, device: live.device)
         self.init(metadata: metadata, packets: live.packets, scenario: scenario)
     }
 
@@ -39,10 +42,18 @@ public struct RunRecord: Sendable {
                 datagrams.append(d)
             }
         }
+        let kernel = metadata.kernelEvents.map { events in
+            KernelInput(events: events, packets: packets.map { PacketStamp(frame: $0.frame, time: $0.timestamp, length: $0.originalLength) },
+                        threads: Set(metadata.threads ?? []))
+        }
         let timeline = Correlator.timeline(scenario: metadata.scenario, kernel: metadata.kernel, events: metadata.events,
-                                           segments: segments, datagrams: datagrams)
+                                           segments: segments, datagrams: datagrams, kernelEvents: kernel,
+                                           kernelUnavailable: metadata.kernelEvents == nil ? metadata.kernelEventsUnavailable ?? "the run was recorded without them" : nil)
         self.timeline = timeline
         results = scenario.map { ExpectationCheck.check($0, timeline: timeline) } ?? []
+        if let why = metadata.interrupted {
+            results.insert(ExpectationResult(expectation: "the run completes", passed: false, observed: "interrupted by \(why)"), at: 0)
+        }
     }
 }
 
@@ -59,4 +70,17 @@ public struct RunMetadata: Codable, Sendable {
     public var captureDropped: UInt32
     public var namespace: String?
     public var hostNamespace: String?
+    /// Packets the interface dropped (pcap_stats(3PCAP) ps_ifdrop).
+    public var captureInterfaceDropped: UInt32?
+    /// Why the run stopped before its end (SIGINT, SIGTERM, its deadline); nil when it ran to the end.
+    public var interrupted: String?
+    /// The kernel's events of the run, on the pcap clock; nil when they could not be recorded.
+    public var kernelEvents: [KernelEvent]?
+    /// Why there are no kernel events.
+    public var kernelEventsUnavailable: String?
+    /// Events the tracing instance lost.
+    public var kernelEventsLost: Int?
+    /// The threads that made the scenario's calls, and the run's loopback device name.
+    public var threads: [Int32]?
+    public var device: String?
 }

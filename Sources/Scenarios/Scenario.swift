@@ -169,4 +169,12 @@ public enum Expectation: Sendable, Hashable {
     /// The endpoint states inferred from the wire for the connection's
     /// originator or responder pass through these states in this order.
     case endpointStates(originator: Bool, [String])
+    /// The kernel sent an RST with this tcp_send_reset reason (`reset: {reason: NO_SOCKET}`).
+    case resetReason(String)
+    /// The kernel dropped a segment for this reason (`dropped: TCP_LISTEN_OVERFLOW`).
+    case dropped(String)
+    /// A segment was sent by this kernel timer (`timer: tcp_write_timer`).
+    case timer(String)
+    /// A namespace counter moved by an amount in `range`: over the whole run (step nil), or during step N.
+    case counter(step: Int?, name: String, range: ClosedRange<Int64>, text: String)
 }

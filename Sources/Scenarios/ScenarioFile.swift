@@ -19,6 +19,7 @@ public struct ScenarioFileError: Error, Sendable, CustomStringConvertible {
 /// Every mistake is reported with its line, before anything runs.
 public enum ScenarioFile {
     public static func parse(_ text: String, source: String) throws(ScenarioFileError) -> Scenario {
+        try ScenarioFileLimits.check(text: text, source: source)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -32,6 +33,7 @@ public enum ScenarioFile {
         } catch {
             throw ScenarioFileError(source: source, line: nil, message: "not valid YAML: \(error)")
         }
+        try ScenarioFileLimits.check(root: root, source: source)
         var p = Parser(source: source)
         return try p.scenario(root)
     }
@@ -145,10 +147,45 @@ struct Parser {
                     states.append(state)
                 }
                 expectations.append(.endpointStates(originator: key == "originator_states", states))
+            case "reset":
+                let reason = try mapping(value, "expect.reset").first { $0.0 == "reason" }.map { v throws(ScenarioFileError) in try string(v.2, "reset.reason") }
+                guard let reason, reason.allSatisfy({ $0.isUppercase || $0 == "_" }) else { throw fail(value, "reset takes {reason: NAME}, a tcp_send_reset reason such as NO_SOCKET") }
+                expectations.append(.resetReason(reason))
+            case "dropped", "timer":
+                let name = try string(value, "expect.\(key)")
+                guard !name.isEmpty, !name.contains(" ") else { throw fail(value, "expect.\(key) takes one name, such as \(key == "timer" ? "tcp_delack_timer" : "TCP_LISTEN_OVERFLOW")") }
+                expectations.append(key == "timer" ? .timer(name) : .dropped(name))
+            case "counters":
+                try counterExpectations(value, step: nil)
             default:
-                throw fail(keyNode, "unknown expectation '\(key)'; use flags, datagrams, originator_states or responder_states")
+                throw fail(keyNode, "unknown expectation '\(key)'; use flags, datagrams, originator_states, responder_states, reset, dropped, timer or counters")
             }
         }
+    }
+
+    /// `counters: {TcpExtListenOverflows: ">=1", TcpExtTCPReqQFullDrop: 0}`: how much each counter moved.
+    mutating func counterExpectations(_ node: Node, step: Int?) throws(ScenarioFileError) {
+        for (name, keyNode, value) in try mapping(node, "counters") {
+            guard name.hasPrefix("Tcp") || name.hasPrefix("Ip") || name.hasPrefix("Udp") || name.hasPrefix("Icmp") else {
+                throw fail(keyNode, "counter '\(name)' is not a /proc/net/netstat or snmp name such as TcpExtListenOverflows")
+            }
+            let text = value.scalar?.string ?? ""
+            guard let range = Self.counterRange(text) else {
+                throw fail(value, "counter \(name) takes a number or a comparison such as \">=1\", not '\(text)'")
+            }
+            expectations.append(.counter(step: step, name: name, range: range, text: text))
+        }
+    }
+
+    /// `3` → 3...3, `>=1` → 1...max, `>0` → 1...max, `<=2` → min...2, `<3` → min...2.
+    static func counterRange(_ text: String) -> ClosedRange<Int64>? {
+        let t = text.filter { $0 != " " }
+        for (op, make) in [(">=", { (n: Int64) in n...Int64.max }), ("<=", { (n: Int64) in Int64.min...n }),
+                           (">", { (n: Int64) in n + 1...Int64.max }), ("<", { (n: Int64) in Int64.min...n - 1 })] where t.hasPrefix(op) {
+            guard let n = Int64(t.dropFirst(op.count)), n > Int64.min + 1, n < Int64.max - 1 else { return nil }
+            return make(n)
+        }
+        return Int64(t).map { $0...$0 }
     }
 
     /// A step: `- verb: socket` or `- verb: {socket: ..., ...}`.
@@ -344,6 +381,7 @@ struct Parser {
         }
         if let r = arg("result") { expectations.append(.result(step: index, try int(r, "result", in: -1...Int(Int32.max)))) }
         if let r = arg("returns_after") { expectations.append(.returnedAfter(step: index, flags: try string(r, "returns_after"))) }
+        if let c = arg("counters") { try counterExpectations(c, step: index) }
         if let k = arg("kernel") {
             for (socket, sn, state) in try mapping(k, "kernel") {
                 let st = try string(state, "kernel state")

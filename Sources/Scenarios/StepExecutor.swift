@@ -39,7 +39,7 @@ final class StepExecutor: @unchecked Sendable {
 
     private func run(_ range: Range<Int>, afterStep: () -> Void) throws(EnvironmentError) {
         var i = range.lowerBound
-        while i < range.upperBound {
+        while i < range.upperBound && !Interruption.isRequested {
             switch scenario.steps[i] {
             case .thread(let name, let count):
                 lock.locked { released = false }
@@ -55,7 +55,7 @@ final class StepExecutor: @unchecked Sendable {
                 lock.locked { released = true }
                 calls.beginStep(i, timeoutMilliseconds: 0, snapshot: false)
                 let end = RealtimeClock.now().nanoseconds + Int64(ms) * 1_000_000
-                while case let left = end - RealtimeClock.now().nanoseconds, left > 0 {
+                while case let left = end - RealtimeClock.now().nanoseconds, left > 0, !Interruption.isRequested {
                     afterStep()
                     RealtimeClock.sleep(nanoseconds: min(left, 2_000_000))
                 }

@@ -98,7 +98,8 @@ extension SocketCalls {
                 if context.snapshot { event.snapshot = snapshot(rows: rows, focus: socket) }
                 recorded.append(event)
             }
-            if r < 0 && e == EINTR && !timedOut { continue }
+            // A stop request (SIGINT, SIGTERM, the deadline) ends the retries too: the EINTR is the outcome.
+            if r < 0 && e == EINTR && !timedOut && !Interruption.isRequested { continue }
             return event
         }
     }

@@ -55,7 +55,7 @@ public enum SocketOption: Hashable, Sendable {
 /// as a `SyscallEvent` with its arguments, its result or errno, and the
 /// kernel's view of the scenario's sockets right after it. Failures such as
 /// EINPROGRESS or ECONNREFUSED are outcomes, not control flow. EINTR is
-/// recorded and the call retried. Safe to use from the scenario's threads:
+/// recorded and the call retried (unless the run is being stopped). Safe to use from the scenario's threads:
 /// its state is kept under one lock, and events are appended in the order
 /// the calls return.
 public final class SocketCalls: @unchecked Sendable {
@@ -337,6 +337,12 @@ public final class SocketCalls: @unchecked Sendable {
             if p.revents & Int16(POLLHUP) != 0 { revents.append("POLLHUP") }
             event.outputs.append(.init("revents", .flags(revents)))
         }
+    }
+
+    /// Attaches the counters that moved during a step to the last call the step recorded.
+    public func noteCounters(_ moved: [String: Int64], since first: Int) {
+        guard !moved.isEmpty, events.count > first else { return }
+        events[events.count - 1].counters = moved
     }
 
     /// Closes every socket the scenario left open, recording each close.

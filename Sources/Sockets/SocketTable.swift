@@ -13,6 +13,14 @@ public struct TCPTableRow: Hashable, Sendable {
     public var inode: UInt64
     /// The kernel's state number (include/net/tcp_states.h).
     public var code: Int
+    /// The pending timer (`tr` in proc(5); net/ipv4/tcp_ipv4.c get_tcp4_sock):
+    /// 0 none, 1 retransmission (or loss probe, or a request socket's SYN-ACK
+    /// timer), 2 keepalive/SYN-RECV/FIN-WAIT-2 (sk_timer), 3 TIME-WAIT, 4 zero-window probe.
+    public var timer: Int = 0
+    /// When that timer fires, in nanoseconds from now (`tm->when`, in USER_HZ ticks of 10 ms).
+    public var timerDue: Int64 = 0
+    /// The delayed-ACK timeout (`ato`, in USER_HZ ticks), in nanoseconds; nil where the row has none.
+    public var ackTimeout: Int64?
     /// A request socket: a half-open connection in a listener's SYN queue.
     /// /proc/net/tcp prints them as SYN_RECV (03) with no inode (tcp4_seq_show: get_openreq4).
     public var isRequest: Bool { (code == 3 || code == 12) && inode == 0 }
@@ -52,6 +60,12 @@ public struct TCPTableRow: Hashable, Sendable {
         self.receiveQueue = rx
         self.inode = inode
         self.code = st
+        let timer = f[5].split(separator: ":")
+        if timer.count == 2, let kind = Int(timer[0], radix: 16), let due = Int64(timer[1], radix: 16) {
+            self.timer = kind
+            self.timerDue = due * 10_000_000
+        }
+        if f.count >= 14, let ato = Int64(f[13]) { ackTimeout = ato * 10_000_000 }
     }
 
     /// `0100007F:1F90` (IPv4, the address as a host-order word) or 32 hex

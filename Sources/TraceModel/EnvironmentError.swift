@@ -8,6 +8,8 @@ public struct EnvironmentError: Error, Sendable, CustomStringConvertible {
         case namespace
         /// libpcap could not capture on the namespace's `lo`.
         case capture
+        /// The kernel's own events cannot be recorded: no tracefs, or a tracepoint is missing.
+        case tracing
     }
 
     public var kind: Kind

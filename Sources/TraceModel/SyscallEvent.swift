@@ -110,6 +110,8 @@ public struct SyscallEvent: Hashable, Sendable, Codable {
     public var tid: Int32?
     /// The scenario step the call belongs to (nil in runs saved before steps were recorded).
     public var step: Int?
+    /// The namespace's counters that moved during the call's step (/proc/thread-self/net/netstat and snmp), by nstat name.
+    public var counters: [String: Int64]?
 
     public struct Argument: Hashable, Sendable, Codable {
         public var name: String

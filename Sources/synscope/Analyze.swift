@@ -34,50 +34,28 @@ struct Analyze: ParsableCommand {
     @Option(help: "Select connections: key=value terms (handshake, teardown, conn_state, port, addr, finding, id), all must match.")
     var filter: String?
 
+    @Option(help: "Input files processed at once (default: the number of online CPUs). Output is the same as with 1, in input order.")
+    var jobs: Int?
+
     func validate() throws {
         if let filter {
             do { _ = try ConnectionFilter(filter) } catch { throw ValidationError(error.description) }
         }
         if let connection, connection < 1 { throw ValidationError("--connection takes an id from 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs takes a number from 1") }
     }
 
     func run() throws {
         let selector = try filter.map { try ConnectionFilter($0) }
+        let settings = AnalyzeSettings(format: format, timeline: timeline, connection: connection, selector: selector)
         var failed = false
         var all: [Connection] = []
-        for path in files {
-            do {
-                // A run that synscope saved: rebuild its correlated timeline.
-                if timeline || connection == nil, format != .jsonl, let record = try SavedRun.load(path: path) {
-                    switch format {
-                    case .text: StandardOutput.write(Array(RunText.render(record).utf8))
-                    case .json, .jsonl: StandardOutput.write(Array(RunJSON.render([record]).utf8))
-                    }
-                    continue
-                }
-                let reader = try CaptureFileReader(path: path)
-                try reader.requireDecodableLinkType()
-                var tracker = ConnectionTracker(options: .init(keepSegments: timeline || connection != nil))
-                var output = ConnectionOutput(format: format, timeline: timeline, connection: connection, selector: selector)
-                do {
-                    try reader.forEach { r in
-                        let d = PacketDecoder.decode(r.bytes, linkType: r.linkType, originalLength: r.originalLength)
-                        guard let seg = TCPSegment(d, frame: r.frame, time: r.timestamp) else { return }
-                        let (_, emitted) = tracker.observe(seg)
-                        output.emit(emitted, collect: &all)
-                    }
-                } catch {
-                    output.emit(tracker.finish(), collect: &all)
-                    output.flush()
-                    throw error
-                }
-                output.emit(tracker.finish(), collect: &all)
-                output.flush()
-            } catch let error as CaptureError {
-                Diagnostics.error(error.description)
-                failed = true
-            }
-        }
+        try Jobs.run(files, jobs: jobs ?? Jobs.defaultCount, { path, out in
+            settings.analyze(path, to: out)
+        }, done: { connections, out in
+            all += connections
+            if out.failed { failed = true }
+        })
         if format == .json {
             var sink = ByteSink()
             sink.append("{\"connections\":[")
@@ -92,19 +70,67 @@ struct Analyze: ParsableCommand {
     }
 }
 
+/// What `analyze` does with one file, independent of the others.
+struct AnalyzeSettings: Sendable {
+    let format: AnalyzeFormat
+    let timeline: Bool
+    let connection: Int?
+    let selector: ConnectionFilter?
+
+    /// Analyzes `path`, writing to `out`; returns the connections `--format json` collects.
+    func analyze(_ path: String, to out: FileOutput) -> [Connection] {
+        var all: [Connection] = []
+        do throws(CaptureError) {
+            // A run that synscope saved: rebuild its correlated timeline.
+            if timeline || connection == nil, format != .jsonl, let record = try SavedRun.load(path: path) {
+                var sink = ByteSink()
+                switch format {
+                case .text: sink.append(RunText.render(record))
+                case .json, .jsonl: sink.append(RunJSON.render([record]))
+                }
+                out.write(sink)
+                return all
+            }
+            let reader = try CaptureFileReader(path: path)
+            try reader.requireDecodableLinkType()
+            var tracker = ConnectionTracker(options: .init(keepSegments: timeline || connection != nil))
+            var output = ConnectionOutput(format: format, timeline: timeline, connection: connection, selector: selector, out: out)
+            do {
+                try reader.forEach { r in
+                    let d = PacketDecoder.decode(r.bytes, linkType: r.linkType, originalLength: r.originalLength)
+                    guard let seg = TCPSegment(d, frame: r.frame, time: r.timestamp) else { return }
+                    let (_, emitted) = tracker.observe(seg)
+                    if !emitted.isEmpty { output.emit(emitted, collect: &all) }
+                }
+            } catch {
+                output.emit(tracker.finish(), collect: &all)
+                output.flush()
+                throw error
+            }
+            output.emit(tracker.finish(), collect: &all)
+            output.flush()
+        } catch {
+            out.error(error.description)
+        }
+        return all
+    }
+}
+
 /// Writes connections as the tracker emits them.
 struct ConnectionOutput {
     let format: AnalyzeFormat
     let timeline: Bool
     let connection: Int?
     let selector: ConnectionFilter?
+    let out: FileOutput
     var sink = ByteSink()
 
-    init(format: AnalyzeFormat, timeline: Bool, connection: Int?, selector: ConnectionFilter?) {
+    init(format: AnalyzeFormat, timeline: Bool, connection: Int?, selector: ConnectionFilter?, out: FileOutput) {
         self.format = format
         self.timeline = timeline
         self.connection = connection
         self.selector = selector
+        self.out = out
     }
 
     mutating func emit(_ connections: [Connection], collect: inout [Connection]) {
@@ -128,7 +154,7 @@ struct ConnectionOutput {
     }
 
     mutating func flush() {
-        StandardOutput.write(sink.bytes)
+        out.write(sink)
         sink.removeAll()
     }
 }

@@ -35,20 +35,30 @@ struct Decode: ParsableCommand {
     @Flag(help: "Show sequence numbers relative to each direction's initial sequence number.")
     var relative = false
 
+    @Option(help: "Input files decoded at once (default: the number of online CPUs). Output is the same as with 1, in input order.")
+    var jobs: Int?
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs takes a number from 1") }
+    }
+
     func run() throws {
         var failed = false
-        for path in files {
-            do {
-                try decode(path)
+        let format = format, relative = relative
+        try Jobs.run(files, jobs: jobs ?? Jobs.defaultCount, { path, out in
+            do throws(CaptureError) {
+                try Self.decode(path, format: format, relative: relative, to: out)
             } catch {
-                Diagnostics.error(error.description)
-                failed = true
+                out.error(error.description)
             }
-        }
+        }, done: { _, out in
+            if out.failed { failed = true }
+        })
         if failed { throw ExitCode(ExitStatus.unreadableInput.rawValue) }
     }
 
-    private func decode(_ path: String) throws(CaptureError) {
+    private static func decode(_ path: String, format: PacketFormatter.Format, relative: Bool,
+                               to out: FileOutput) throws(CaptureError) {
         let reader = try CaptureFileReader(path: path)
         try reader.requireDecodableLinkType()
         var formatter = PacketFormatter(format: format, relative: relative)
@@ -59,14 +69,14 @@ struct Decode: ParsableCommand {
                 formatter.append(frame: record.frame, timestamp: record.timestamp, bytes: record.bytes,
                                  originalLength: record.originalLength, decoded: decoded, to: &sink)
                 if sink.count >= 1 << 16 {
-                    StandardOutput.write(sink.bytes)
+                    out.write(sink)
                     sink.removeAll()
                 }
             }
         } catch {
-            StandardOutput.write(sink.bytes)
+            out.write(sink)
             throw error
         }
-        StandardOutput.write(sink.bytes)
+        out.write(sink)
     }
 }

@@ -4,6 +4,7 @@ import Capture
 import PacketWire
 import Reports
 import Scenarios
+import Sockets
 import TraceModel
 
 #if canImport(Glibc)
@@ -20,7 +21,8 @@ struct Run: ParsableCommand {
         discussion: """
         Each scenario runs in a fresh network namespace on loopback, captured with libpcap on its lo. \
         Exit codes: 0 every scenario ran and matched its expectations, 1 usage error, \
-        2 the environment does not allow a live run (not root, no namespace, no capture), 4 a scenario showed a DIFF.
+        2 the environment does not allow a live run (not root, no namespace, no capture), 4 a scenario showed a DIFF, \
+        5 a run hit its --deadline, 130 / 143 stopped by SIGINT / SIGTERM (the capture so far is saved, marked interrupted).
         """
     )
 
@@ -44,8 +46,11 @@ struct Run: ParsableCommand {
     @Option(help: "Directory for the saved pcapng files (default: ./synscope-runs).")
     var out: String = "synscope-runs"
 
-    @Option(help: "Quiet time on the wire, in milliseconds, before the capture stops.")
-    var settle: Int = 200
+    @Option(help: "After the last step, the most to wait, in milliseconds, for kernel timers that can still send (retransmissions, probes).")
+    var settle: Int = 1000
+
+    @Option(help: "The most one scenario may run, in seconds; past it the run stops and is saved, marked interrupted.")
+    var deadline: Int = 120
 
     @Flag(help: "Run the TCP scenarios over ::1 instead of 127.0.0.1.")
     var ipv6 = false
@@ -62,6 +67,7 @@ struct Run: ParsableCommand {
         }
         if slow && !all { throw ValidationError("--slow goes with --all (a scenario named on the command line always runs)") }
         if settle < 0 || settle > 60_000 { throw ValidationError("--settle takes 0 to 60000 milliseconds") }
+        if deadline < 1 || deadline > 3600 { throw ValidationError("--deadline takes 1 to 3600 seconds") }
     }
 
     static func isFile(_ argument: String) -> Bool {
@@ -73,18 +79,38 @@ struct Run: ParsableCommand {
             Self.isFile(name) ? try Catalogue.load(path: name) : Catalogue.named(name)!
         }
         var diff = false
+        var stopped: Int32 = 0
         var reports: [RunRecord] = []
+        Interruption.install()
         for scenario in chosen {
+            if Interruption.isRequested { break }
             let live: LiveRun
             do {
-                live = try ScenarioRunner.run(scenario, ipv6: ipv6, settle: Int64(settle) * 1_000_000)
+                live = try ScenarioRunner.run(scenario, ipv6: ipv6, settle: Int64(settle) * 1_000_000,
+                                              deadline: Int64(deadline) * 1_000_000_000)
             } catch {
                 Diagnostics.error("cannot run \(scenario.name): \(error.message)")
                 throw ExitCode(ExitStatus.unreadableInput.rawValue)
             }
             let report = RunRecord(scenario: scenario, live: live)
-            if live.statistics.dropped > 0 {
-                Diagnostics.error("WARNING: \(scenario.name): the kernel dropped \(live.statistics.dropped) packets; the timeline is incomplete")
+            if live.statistics.dropped > 0 || live.statistics.interfaceDropped > 0 {
+                Diagnostics.error("WARNING: \(scenario.name): packets were dropped (\(live.statistics.dropped) by the kernel's capture buffer, \(live.statistics.interfaceDropped) by the interface); the timeline is incomplete")
+            }
+            if !live.sentinelSeen {
+                Diagnostics.error("WARNING: \(scenario.name): the end-of-run sentinel was never captured; the capture may be cut short")
+            }
+            if live.pendingTimers > 0 {
+                Diagnostics.error("note: \(scenario.name): \(live.pendingTimers) kernel retransmission timers were still pending after --settle \(settle) ms; later segments are not in the capture")
+            }
+            if let why = live.kernelUnavailable {
+                Diagnostics.error("\(scenario.name): kernel events unavailable (\(why)); every cause is inferred from the packets and labelled so")
+            }
+            if live.kernelEventsLost > 0 {
+                Diagnostics.error("WARNING: \(scenario.name): the tracing instance lost \(live.kernelEventsLost) kernel events; some causes may be inferred")
+            }
+            if let why = live.interrupted {
+                Diagnostics.error("\(scenario.name): interrupted by \(why); the capture so far is saved and marked interrupted")
+                stopped = Interruption.requested
             }
             let path = "\(out)/\(scenario.name)\(ipv6 ? "-ipv6" : "").pcapng"
             do {
@@ -108,14 +134,21 @@ struct Run: ParsableCommand {
         case .html: try emit(HTMLReport.render(runs: reports, connections: [], title: "synscope run"), to: output)
         case .markdown: try emit(MarkdownReport.render(runs: reports, captures: [], title: "synscope run"), to: output)
         }
+        if stopped == Interruption.deadline { throw ExitCode(ExitStatus.deadline.rawValue) }
+        if stopped != 0 { throw ExitCode(128 + stopped) }
         if diff { throw ExitCode(ExitStatus.diff.rawValue) }
     }
 }
 
-/// mkdir -p for one level (the output directory).
+/// mkdir -p (the output directory).
 func makeDirectory(_ path: String) throws(CaptureError) {
-    if mkdir(path, 0o755) != 0 && errno != EEXIST {
-        throw CaptureError(.open, path: path, message: String(cString: strerror(errno)))
+    var prefix = path.hasPrefix("/") ? "/" : ""
+    for part in path.split(separator: "/") {
+        prefix += part
+        if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+            throw CaptureError(.open, path: prefix, message: String(cString: strerror(errno)))
+        }
+        prefix += "/"
     }
 }
 

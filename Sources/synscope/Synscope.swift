@@ -15,6 +15,9 @@ enum ExitStatus: Int32 {
     case unreadableInput = 2
     /// `run`: a scenario's observations differ from its expectations.
     case diff = 4
+    /// `run`: a scenario ran past its --deadline and was stopped (its capture so far is saved).
+    case deadline = 5
+    // SIGINT and SIGTERM stop a run with 128 + the signal number (130, 143), as shells report them.
 }
 
 @main

@@ -30,9 +30,16 @@ struct LiveScenarioTests {
     func everySegmentExplained(_ name: String) throws {
         let scenario = try #require(Catalogue.named(name))
         let record = RunRecord(scenario: scenario, live: try ScenarioRunner.run(scenario, ipv6: false, settle: 200_000_000))
+        // The kernel attested every segment: the inference is only a cross-check here.
+        #expect(record.timeline.kernelEvents == "attested", "\(name): kernel events \(record.timeline.kernelEvents ?? "nil")")
         for s in record.timeline.segments {
             if case .timer("unknown") = s.cause { Issue.record("\(name) #\(s.index): cause unknown: \(s.explanation)") }
+            #expect(s.source == .kernel, "\(name) #\(s.index) is not attested by the kernel: \(s.explanation)")
             #expect(!s.explanation.isEmpty)
+        }
+        // The README states that the inference agrees with the kernel on at least 90% of every scenario's segments.
+        if let a = record.timeline.inference, a.total > 0 {
+            #expect(Double(a.agree) / Double(a.total) >= 0.9, "\(name): the inference agrees on only \(a.agree) of \(a.total): \(a.differences)")
         }
     }
 

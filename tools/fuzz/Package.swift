@@ -1,20 +1,40 @@
 // swift-tools-version: 6.0
-// A standalone libFuzzer harness for PacketWire; build and run it with ../fuzz-decode.
+// libFuzzer harnesses for synscope's parsers of untrusted input; build and run them with ../fuzz-run.
 //
 // The main package exports only the `synscope` executable, so a package that
-// depends on it by path cannot import PacketWire ("product 'PacketWire' ...
-// not found in package 'synscope'"). Until it vends a PacketWire library
-// product, Sources/PacketWire and Sources/TraceModel here are symlinks to the
-// main package's own source directories: the fuzzer always builds today's
-// decoder, with no copy to keep in sync.
+// depends on it by path cannot import its libraries ("product 'PacketWire' ...
+// not found in package 'synscope'"). Sources/<Library> here are symlinks to
+// the main package's own source directories: the fuzzers always build
+// today's code, with no copy to keep in sync.
 import PackageDescription
 
 let package = Package(
     name: "synscope-fuzz",
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
     targets: [
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap"),
+        .systemLibrary(name: "CSystem"),
         .target(name: "TraceModel"),
         .target(name: "PacketWire", dependencies: ["TraceModel"]),
+        .target(name: "Capture", dependencies: ["TraceModel", "CPcap"]),
+        .target(name: "Analysis", dependencies: ["TraceModel", "PacketWire"]),
+        .target(name: "Sockets", dependencies: ["TraceModel", "CSystem"]),
+        .target(
+            name: "Scenarios",
+            dependencies: ["TraceModel", "Sockets", "Capture", "PacketWire", "Analysis", .product(name: "Yams", package: "Yams")],
+            exclude: ["Catalogue"]
+        ),
+        .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis", "Capture", "Scenarios"]),
+        // The packet decoder, every link type.
         .executableTarget(name: "PacketWireFuzz", dependencies: ["PacketWire", "TraceModel"]),
+        // The pcapng block scanner that finds synscope's metadata.
+        .executableTarget(name: "PcapngScanFuzz", dependencies: ["Capture"]),
+        // A saved run's metadata: JSON decoding, its checks, and the rebuilt run.
+        .executableTarget(name: "MetadataFuzz", dependencies: ["Capture", "Scenarios", "Reports", "TraceModel"]),
+        // The scenario-file parser (YAML).
+        .executableTarget(name: "ScenarioFileFuzz", dependencies: ["Scenarios"]),
     ],
     swiftLanguageModes: [.v6]
 )

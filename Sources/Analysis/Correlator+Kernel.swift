@@ -1,0 +1,182 @@
+import PacketWire
+import TraceModel
+
+/// A captured packet as the kernel attribution needs it.
+public struct PacketStamp: Hashable, Sendable {
+    public var frame: Int
+    public var time: Timestamp
+    /// The packet's length on the wire.
+    public var length: Int
+    public init(frame: Int, time: Timestamp, length: Int) {
+        self.frame = frame
+        self.time = time
+        self.length = length
+    }
+}
+
+/// What a run recorded of the kernel: its events, the packets they explain,
+/// and the threads that made the run's calls.
+public struct KernelInput: Sendable {
+    public var events: [KernelEvent]
+    public var packets: [PacketStamp]
+    /// The threads the scenario's calls ran on.
+    public var threads: Set<Int32>
+    public init(events: [KernelEvent], packets: [PacketStamp], threads: Set<Int32>) {
+        self.events = events
+        self.packets = packets
+        self.threads = threads
+    }
+}
+
+extension Correlator {
+    /// Replaces the inferred cause of every segment the kernel's events
+    /// explain by the attested one, keeps the inferred explanation where the
+    /// two agree, and measures how often they do.
+    static func attest(_ input: KernelInput, entries: inout [TimelineEntry], segments: inout [TimelineSegment],
+                       calls: [TimelineSyscall], owners: SocketOwners) -> InferenceAgreement {
+        let attested = KernelAttribution.attest(packets: input.packets.map { ($0.frame, $0.time, $0.length) }, events: input.events)
+        var indexOfFrame: [Int: Int] = [:]
+        var segmentOfIndex: [Int: TCPSegment] = [:]
+        for e in entries {
+            switch e {
+            case .segment(let s): indexOfFrame[s.segment.frame] = s.index; segmentOfIndex[s.index] = s.segment
+            case .datagram(let d): indexOfFrame[d.frame] = d.index
+            case .syscall: break
+            }
+        }
+        let answered = answeredFrames(attested)
+        var agreement = InferenceAgreement(agree: 0, total: 0, differences: [])
+        for i in segments.indices {
+            let inferred = segments[i]
+            guard let a = attested[inferred.segment.frame] else { continue }
+            var evidence = KernelEvidence(context: .syscall, resetReason: a.resetReason, retransmit: a.retransmit)
+            var call: SyscallEvent?
+            let cause: SegmentCause
+            switch a.origin {
+            case .syscall(let thread):
+                evidence.thread = thread
+                let running = callRunning(at: inferred.segment.time, thread: thread, calls: calls, threads: input.threads)
+                call = running?.event
+                if let p = a.processing ?? backlogSegment(for: inferred.segment, since: running?.event.begin, received: segments,
+                                                          answered: answered), let index = indexOfFrame[p] {
+                    cause = .reply(to: index)
+                } else {
+                    cause = running.map { .syscall(event: $0.index) } ?? .timer("unknown")
+                }
+            case .reply(let frame):
+                evidence.context = .softirq
+                cause = frame.flatMap { indexOfFrame[$0] }.map { .reply(to: $0) } ?? .timer("unknown")
+            case .timer(let function):
+                evidence.context = .timer
+                evidence.timer = function
+                cause = .timer(CauseWording.timerKind(function, segment: inferred.annotated))
+            }
+            agreement.total += 1
+            let agrees = inferred.cause == cause
+            if agrees {
+                agreement.agree += 1
+            } else {
+                agreement.differences.append("#\(inferred.index) [\(inferred.segment.flags.tcpdumpNotation)]: kernel \(label(cause)), inferred \(label(inferred.cause))")
+            }
+            var s = inferred
+            s.cause = cause
+            s.source = .kernel
+            s.kernel = evidence
+            if inferred.segment.isRST && a.resetHasSocket == false { s.sender = nil }
+            if inferred.segment.isRST, let reason = a.resetReason {
+                let closer = call.map(\.socket)
+                s.explanation = CauseWording.reset(reason, segment: inferred.segment, closing: call,
+                                                   listener: closer.map(owners.listening.contains) ?? false,
+                                                   lingerZero: closer.map(owners.lingerZero.contains) ?? false)
+            } else if !agrees {
+                let replied: TCPSegment? = if case .reply(let r) = cause { segmentOfIndex[r] } else { nil }
+                s.explanation = CauseWording.kernel(cause, segment: inferred.segment, evidence: evidence, call: call, replyTo: replied)
+            }
+            // Not drops: QUEUE_PURGE frees a segment the socket had accepted, when the socket goes
+            // away; NOT_SPECIFIED is also how this kernel frees a segment a TIME-WAIT socket has handled.
+            if let reason = a.fate, reason != "QUEUE_PURGE", reason != "NOT_SPECIFIED" {
+                s.fate = SegmentFate(dropped: reason, evidence: "kfree_skb")
+            }
+            segments[i] = s
+            entries[s.index] = .segment(s)
+        }
+        listenOverflows(answered, entries: &entries, segments: &segments, calls: calls)
+        return agreement
+    }
+
+    /// While a call holds its socket's lock, segments that arrive wait on the
+    /// socket's backlog, and the kernel processes them on the calling thread
+    /// when the call releases the lock (release_sock → sk_backlog_rcv,
+    /// net/core/sock.c). So a SYN-ACK or a pure ACK queued in process context
+    /// answers the latest segment with sequence space that reached that
+    /// socket during the call and drew no answer in softirq. Returns its frame.
+    static func backlogSegment(for s: TCPSegment, since begin: Timestamp?, received: [TimelineSegment], answered: Set<Int>) -> Int? {
+        guard let begin, s.payloadLength == 0, !s.isFIN, !s.isRST, !s.isBareSYN else { return nil }
+        return received.last { r in
+            (r.segment.flow == s.flow.reversed || s.flow.source == s.flow.destination) && r.segment.sequenceLength > 0
+                && r.segment.frame < s.frame && r.segment.time >= begin && !answered.contains(r.segment.frame)
+        }?.segment.frame
+    }
+
+    /// Frames that drew an answer in softirq.
+    static func answeredFrames(_ attested: [Int: PacketAttestation]) -> Set<Int> {
+        var answered: Set<Int> = []
+        for a in attested.values { if case .reply(let f?) = a.origin { answered.insert(f) } }
+        return answered
+    }
+
+    /// The call a thread was in at `time`: the one whose window holds it, else the last one begun before.
+    static func callRunning(at time: Timestamp, thread: Int32, calls: [TimelineSyscall], threads: Set<Int32>) -> TimelineSyscall? {
+        let mine = calls.filter { ($0.event.tid.map { $0 == thread } ?? threads.contains(thread)) && $0.event.socket != "namespace" && $0.event.socket != "firewall" }
+        return mine.last { $0.event.begin <= time && time <= $0.event.end } ?? mine.last { $0.event.begin <= time }
+    }
+
+    /// A SYN that reached a listener, drew no answer and was not freed by
+    /// kfree_skb was dropped silently when a listener counter moved while it
+    /// was sent: TcpExtListenOverflows (the accept queue is full) or
+    /// TcpExtTCPReqQFullDrop (the SYN queue is full, no cookies): tcp_conn_request
+    /// in net/ipv4/tcp_input.c.
+    static func listenOverflows(_ answered: Set<Int>, entries: inout [TimelineEntry], segments: inout [TimelineSegment],
+                                calls: [TimelineSyscall]) {
+        let silentDrops = [("TcpExtListenOverflows", "TCP_LISTEN_OVERFLOW"), ("TcpExtTCPReqQFullDrop", "TCP_REQQFULLDROP")]
+        for i in segments.indices where segments[i].segment.isBareSYN && segments[i].fate == nil && segments[i].source == .kernel {
+            let s = segments[i]
+            guard !answered.contains(s.segment.frame) else { continue }
+            let during = calls.last { $0.event.begin <= s.segment.time && $0.event.socket != "namespace" }
+            guard let (counter, reason) = silentDrops.first(where: { (during?.event.counters?[$0.0] ?? 0) > 0 }) else { continue }
+            segments[i].fate = SegmentFate(dropped: reason, evidence: "counter:\(counter)")
+            entries[s.index] = .segment(segments[i])
+        }
+    }
+
+    /// The kernel's state changes of this run, named by socket. Only changes
+    /// of the run's own addresses are kept.
+    static func stateChanges(_ events: [KernelEvent], flows: Set<DirectedFlow>, owners: SocketOwners) -> [StateChange] {
+        // A socket's first change (CLOSED → SYN-SENT) is made before connect() picks its port:
+        // the socket pointer names it until a later change shows the port.
+        var known: [UInt64: (SocketAddress, SocketAddress)] = [:]
+        for e in events {
+            if case .setState(let l?, let r?, _, _, let sk) = e.kind, l.port != 0 { known[sk] = (l, r) }
+        }
+        var changes: [StateChange] = []
+        for e in events {
+            guard case .setState(let l?, let r?, let old, let new, let sk) = e.kind else { continue }
+            let (local, remote) = l.port == 0 ? known[sk] ?? (l, r) : (l, r)
+            let flow = DirectedFlow(local, remote)
+            let listening = remote.port == 0
+            guard flows.contains(flow) || (listening && owners.bound[local] != nil) else { continue }
+            let name = listening ? owners.bound[local] : owners.owner(flow, until: e.time)
+            changes.append(StateChange(time: e.time, socket: name, local: local, remote: listening ? nil : remote,
+                                       from: CauseWording.stateName(old), to: CauseWording.stateName(new)))
+        }
+        return changes
+    }
+
+    static func label(_ c: SegmentCause) -> String {
+        switch c {
+        case .syscall(let e): "caused by #\(e)"
+        case .reply(let e): "reply to #\(e)"
+        case .timer(let name): "timer (\(name))"
+        }
+    }
+}
