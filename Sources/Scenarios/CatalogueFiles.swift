@@ -484,7 +484,7 @@ summary: >
   breaks, data sent to it and a later read give ETIMEDOUT (or EHOSTUNREACH/ENETUNREACH from a router).
   Here the peer vanishes behind a firewall rule that drops everything it sends. The client's 6 bytes
   are retransmitted by its timer four times, about 0.2, 0.2, 0.4 and 0.8 s apart on loopback; with
-  net.ipv4.tcp_retries2=2 the kernel gives up about 3.4 s after the send (tcp_retries2 is turned into a
+  net.ipv4.tcp_retries2=2 the kernel gives up a little over 3 s after the send (tcp_retries2 is turned into a
   time budget from the minimum RTO, so it is not a count of retransmissions, tcp(7)); the blocked recv() fails
   with ETIMEDOUT, the socket is CLOSED, and a later send() gives EPIPE. The peer's ACKs are on the wire
   (the capture sees them before the firewall drops them) but never reach the client.
@@ -500,13 +500,15 @@ steps:
   # The peer vanishes: nothing from it reaches the client any more.
   - firewall: {hook: input, rule: "tcp sport 7730 drop"}
   - send: {socket: client, data: hello?, expect: ok, result: 6}
-  - recv: {socket: client, max: 64, expect: ETIMEDOUT, kernel: {client: CLOSED}}
+  - recv: {socket: client, max: 64, expect: ETIMEDOUT, kernel: {client: CLOSED}, counters: {TcpRetransSegs: ">=3", TcpExtTCPAbortOnTimeout: 1}}
   - send: {socket: client, data: again, expect: EPIPE}
   - firewall: flush
   - close: server
   - close: listener
 expect:
   flags: 'S S\. \. P\.( \.)?( P\.)+( \S+)*'
+  timer: tcp_write_timer
+  dropped: NETFILTER_DROP
 
 """#),
         ("ephemeral-port", #"""
@@ -834,6 +836,9 @@ steps:
   - close: client
 expect:
   flags: 'S S\. \. R\. P\. R'
+  # The hidden RST, and the RST of a host that has no such connection.
+  dropped: NETFILTER_DROP
+  reset: {reason: NO_SOCKET}
 
 """#),
         ("readable-on-fin", #"""
@@ -864,7 +869,7 @@ steps:
   - close: server
   - close: listener
 expect:
-  flags: 'S S\. \. P\. \. F\. \.( \S+)*'
+  flags: 'S S\. \. P\. \. F\.( \S+)*'
 
 """#),
         ("reuseport-same-tuple", #"""
@@ -1015,6 +1020,7 @@ steps:
   - close: listener
 expect:
   flags: 'S S\. \. R\.'
+  reset: {reason: TCP_STATE}
 
 """#),
         ("simultaneous-open", #"""
@@ -1119,6 +1125,8 @@ steps:
   - close: listener
 expect:
   flags: 'S S\. \. S S\. \. S S\. \. S( \S+)*'
+  dropped: TCP_LISTEN_OVERFLOW
+  counters: {TcpExtListenOverflows: ">=1"}
 
 """#),
         ("syn-flood-cookies", #"""
@@ -1161,6 +1169,8 @@ steps:
 expect:
   # 5 handshakes whose last ACK is lost, 95 unanswered SYNs, 100 cookie handshakes, then the closes.
   flags: '(S S\. \. ){5}(S ){95}(S S\. \. ){100}\S+( \S+)*'
+  dropped: TCP_REQQFULLDROP
+  counters: {TcpExtTCPReqQFullDrop: ">=95", TcpExtSyncookiesSent: ">=100"}
 
 """#),
         ("time-wait-rebind", #"""
