@@ -79,6 +79,7 @@ struct ScenarioLanguageTests {
     /// (file, line, words the message must contain)
     static let mistakes: [(String, Int?, String)] = [
         (head + "  - repeat: 0\n    steps:\n      - close: a\n", 5, "between 1 and 10000"),
+        (head + "  - repeat: 5000\n    steps:\n      - sleep: 1\n      - sleep: 1\n      - sleep: 1\n", 5, "more than 10000 steps"),
         (head + "  - repeat: 2\n", 5, "'- thread: NAME' or '- repeat: N'"),
         (head + "  - repeat: 2\n    steps: []\n", 6, "repeat needs a list of steps"),
         (head + "  - repeat: 2\n    steps:\n      - close: a\n    extra: 1\n", 5, "a block is"),
