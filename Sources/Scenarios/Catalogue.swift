@@ -11,7 +11,9 @@ public enum Catalogue {
         "connect-without-accept", "simultaneous-open", "bound-not-listening", "close-unread-data", "linger-zero",
         "half-close", "write-after-reset", "backlog-overflow", "ephemeral-port", "bind-conflict", "time-wait-rebind",
         "reuseport-same-tuple", "connect-twice", "nonblocking-connect", "connect-timeout", "udp-connect", "tw-reuse",
-        "keepalive",
+        "keepalive", "somaxconn-cap", "accept-nonblocking", "syn-flood-cookies", "data-retransmit-timeout", "peer-reboot",
+        "same-port-different-addresses", "wildcard-source-address", "readable-on-fin", "ephemeral-self-connect",
+        "udp-reconnect", "sigpipe", "tw-reuse-server-side", "concurrent-connect",
     ]
 
     /// Every built-in scenario: those in `order` first, then any other file in

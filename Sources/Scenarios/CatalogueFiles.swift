@@ -7,7 +7,12 @@ extension Catalogue {
         ("accept-nonblocking", #"""
 name: accept-nonblocking
 summary: >
-  DRAFT
+  The socket 基础篇 seed (002_ac91df21d21e846e.txt) quotes accept(2): with no pending connection "and
+  the socket is marked nonblocking, accept() fails with the error EAGAIN or EWOULDBLOCK", the two being
+  the same value, and otherwise "accept() blocks the caller until a connection is present". Both hold:
+  the nonblocking listener's accept() fails at once with EAGAIN (expected here as EWOULDBLOCK, the same
+  errno 11), while a server thread blocked in accept() on a second listener returns only when the main
+  thread connects, 200 ms later, right after the handshake's last ACK, with the client's connection.
 steps:
   - socket: polled
   - nonblocking: polled
@@ -291,7 +296,12 @@ expect:
         ("concurrent-connect", #"""
 name: concurrent-connect
 summary: >
-  DRAFT
+  The seeds (003_013eb9e7e57bdd24.txt, 002_ac91df21d21e846e.txt) describe one server serving many
+  clients, each connect() with its own handshake and accept() returning one connection at a time.
+  Two threads, started together, connect to one listener at the same time (on this busy machine their
+  calls begin a few milliseconds apart). Both handshakes complete, each connect() returns after its own
+  SYN-ACK, each SYN is caused by its own thread's call (the ladder shows the thread on each call), and
+  the main thread then accepts both connections.
 steps:
   - socket: listener
   - bind: {socket: listener, port: 7820}
@@ -470,7 +480,14 @@ expect:
         ("data-retransmit-timeout", #"""
 name: data-retransmit-timeout
 summary: >
-  DRAFT
+  The nonblocking-connect seed (004_b6e7d076acb3c0d5.txt) says that when the peer crashes or the path
+  breaks, data sent to it and a later read give ETIMEDOUT (or EHOSTUNREACH/ENETUNREACH from a router).
+  Here the peer vanishes behind a firewall rule that drops everything it sends. The client's 6 bytes
+  are retransmitted by its timer four times, about 0.2, 0.2, 0.4 and 0.8 s apart on loopback; with
+  net.ipv4.tcp_retries2=2 the kernel gives up a little over 3 s after the send (tcp_retries2 is turned into a
+  time budget from the minimum RTO, so it is not a count of retransmissions, tcp(7)); the blocked recv() fails
+  with ETIMEDOUT, the socket is CLOSED, and a later send() gives EPIPE. The peer's ACKs are on the wire
+  (the capture sees them before the firewall drops them) but never reach the client.
 sysctls:
   net.ipv4.tcp_retries2: 2
 steps:
@@ -483,13 +500,15 @@ steps:
   # The peer vanishes: nothing from it reaches the client any more.
   - firewall: {hook: input, rule: "tcp sport 7730 drop"}
   - send: {socket: client, data: hello?, expect: ok, result: 6}
-  - recv: {socket: client, max: 64, expect: ETIMEDOUT, kernel: {client: CLOSED}}
+  - recv: {socket: client, max: 64, expect: ETIMEDOUT, kernel: {client: CLOSED}, counters: {TcpRetransSegs: ">=3", TcpExtTCPAbortOnTimeout: 1}}
   - send: {socket: client, data: again, expect: EPIPE}
   - firewall: flush
   - close: server
   - close: listener
 expect:
   flags: 'S S\. \. P\.( \.)?( P\.)+( \S+)*'
+  timer: tcp_write_timer
+  dropped: NETFILTER_DROP
 
 """#),
         ("ephemeral-port", #"""
@@ -576,7 +595,12 @@ expect:
         ("ephemeral-self-connect", #"""
 name: ephemeral-self-connect
 summary: >
-  DRAFT
+  The seed on simultaneous open (001_223f4c6f11dcf1d6.txt) shows a socket bound to 127.0.0.1:1314
+  connecting to itself. It also happens with no bind at all: with net.ipv4.ip_local_port_range narrowed
+  to the single port 7780, connect() to 127.0.0.1:7780 picks 7780 as its source port, its SYN arrives at
+  itself, and the kernel completes a self-connection (simultaneous open with one socket, ⟲ on the
+  ladder): connect() succeeds, getsockname() shows 127.0.0.1:7780, and what it sends it reads back. A
+  second socket then finds no free source port: EADDRNOTAVAIL.
 sysctls:
   net.ipv4.ip_local_port_range: "7780 7780"
 steps:
@@ -785,7 +809,13 @@ expect:
         ("peer-reboot", #"""
 name: peer-reboot
 summary: >
-  DRAFT
+  The nonblocking-connect seed (004_b6e7d076acb3c0d5.txt) says that when the peer crashes and reboots,
+  it has lost the connection, so it answers the client's next data with a RST and the client's read
+  returns ECONNRESET. A reboot is imitated by an abortive close (SO_LINGER 0) whose RST a firewall rule
+  hides, with the listener already closed: the client still believes it is ESTABLISHED. Its send()
+  succeeds (the data is only queued), the data reaches a host with no such connection, the kernel
+  answers it with a bare RST (RFC 9293 §3.10.7.1), and the blocked recv() returns ECONNRESET right after
+  that RST, as the article says.
 steps:
   - socket: listener
   - bind: {socket: listener, port: 7740}
@@ -806,12 +836,20 @@ steps:
   - close: client
 expect:
   flags: 'S S\. \. R\. P\. R'
+  # The hidden RST, and the RST of a host that has no such connection.
+  dropped: NETFILTER_DROP
+  reset: {reason: NO_SOCKET}
 
 """#),
         ("readable-on-fin", #"""
 name: readable-on-fin
 summary: >
-  DRAFT
+  The TCP的socket编程 seed (003_013eb9e7e57bdd24.txt) says the FIN puts an end-of-file "after the other
+  data already queued", and the nonblocking-connect seed (004_b6e7d076acb3c0d5.txt) that the socket
+  becomes readable when the FIN arrives and read returns 0. Both hold: before anything arrives poll()
+  reports nothing; after the client sends 10 bytes and closes, poll() reports POLLIN (the server is in
+  CLOSE-WAIT), the first recv() returns the 10 queued bytes, poll() still reports POLLIN, and recv()
+  then returns 0, again and again.
 steps:
   - socket: listener
   - bind: {socket: listener, port: 7770}
@@ -831,7 +869,7 @@ steps:
   - close: server
   - close: listener
 expect:
-  flags: 'S S\. \. P\. \. F\. \.( \S+)*'
+  flags: 'S S\. \. P\. \. F\.( \S+)*'
 
 """#),
         ("reuseport-same-tuple", #"""
@@ -901,7 +939,14 @@ expect:
         ("same-port-different-addresses", #"""
 name: same-port-different-addresses
 summary: >
-  DRAFT
+  The TCP的socket编程 seed (003_013eb9e7e57bdd24.txt) says two sockets may bind the same port on
+  different addresses, that binding 0.0.0.0 to a port another socket holds on one address fails with
+  "Address already in use", and that SO_REUSEADDR solves it because it "allows binding as long as the
+  IP addresses are not exactly the same". The first two hold: 127.0.0.1:7750 and 127.0.0.2:7750 both
+  bind, and 0.0.0.0:7750 gets EADDRINUSE. The third does not, as the article states it: SO_REUSEADDR on
+  the new socket alone still gives EADDRINUSE. Linux wants SO_REUSEADDR on both sockets (socket(7)):
+  with it set on all three, 127.0.0.1:7751, 127.0.0.2:7751 and 0.0.0.0:7751 all bind; and once one of
+  them listens, a further 0.0.0.0:7751 is refused again.
 steps:
   - socket: one
   - bind: {socket: one, address: 127.0.0.1, port: 7750, expect: ok}
@@ -951,7 +996,13 @@ expect:
         ("sigpipe", #"""
 name: sigpipe
 summary: >
-  DRAFT
+  The nonblocking-connect seed (004_b6e7d076acb3c0d5.txt) says that after a RST, reading gives
+  ECONNRESET, and a write after that raises SIGPIPE, whose default action ends the process, or fails
+  with EPIPE if the signal is ignored. The peer aborts (SO_LINGER 0): recv() fails with ECONNRESET, then
+  send() without MSG_NOSIGNAL fails with EPIPE and the kernel raises SIGPIPE at the calling thread
+  (send(2)). synscope blocks SIGPIPE on its scenario threads and takes it with sigtimedwait(2), so the
+  signal shows on the timeline and the process survives. The same send() with MSG_NOSIGNAL fails with
+  EPIPE and raises nothing.
 steps:
   - socket: listener
   - bind: {socket: listener, port: 7800}
@@ -969,6 +1020,7 @@ steps:
   - close: listener
 expect:
   flags: 'S S\. \. R\.'
+  reset: {reason: TCP_STATE}
 
 """#),
         ("simultaneous-open", #"""
@@ -1046,7 +1098,12 @@ expect:
         ("somaxconn-cap", #"""
 name: somaxconn-cap
 summary: >
-  DRAFT
+  The TCP的socket编程 seed (003_013eb9e7e57bdd24.txt) says "the accept queue length = min(backlog,
+  somaxconn)". On this kernel the cap holds but the queue takes one more: listen(128) with
+  net.core.somaxconn=2 (per namespace, read at listen()) lets three connections (c0-c2) complete and
+  wait in the accept queue (accept queue 3, sk_acceptq_is_full() is "more than the maximum"); the
+  fourth SYN (c3) finds the queue full and is dropped without an answer, so c3 stays SYN-SENT. The SYN
+  queue stays empty throughout. accept() then hands out the oldest connection, c0.
 sysctls:
   net.core.somaxconn: 2
   net.ipv4.tcp_syn_retries: 1
@@ -1068,12 +1125,20 @@ steps:
   - close: listener
 expect:
   flags: 'S S\. \. S S\. \. S S\. \. S( \S+)*'
+  dropped: TCP_LISTEN_OVERFLOW
+  counters: {TcpExtListenOverflows: ">=1"}
 
 """#),
         ("syn-flood-cookies", #"""
 name: syn-flood-cookies
 summary: >
-  DRAFT
+  The TCP的socket编程 seed (003_013eb9e7e57bdd24.txt) says that syncookies keep no queue: the state is
+  computed into the SYN-ACK's sequence number, which is how they resist a SYN flood. 200 nonblocking
+  connects to a listen(4) socket whose handshakes never complete (a firewall rule loses every final
+  ACK). With net.ipv4.tcp_syncookies=0 the SYN queue takes five request sockets (backlog + 1) and the
+  next 95 SYNs are dropped in silence: a0-a4 are ESTABLISHED on the client side, a5-a99 stay SYN-SENT. With tcp_syncookies=1 every one of the next 100 SYNs is answered by a
+  cookie SYN-ACK (b0-b99 all ESTABLISHED) and the SYN queue still holds only the first five: as the
+  article says, cookies add no entry.
 sysctls:
   net.ipv4.tcp_syncookies: 0
   net.ipv4.tcp_syn_retries: 2
@@ -1101,6 +1166,11 @@ steps:
     steps:
       - close: a{i}
       - close: b{i}
+expect:
+  # 5 handshakes whose last ACK is lost, 95 unanswered SYNs, 100 cookie handshakes, then the closes.
+  flags: '(S S\. \. ){5}(S ){95}(S S\. \. ){100}\S+( \S+)*'
+  dropped: TCP_REQQFULLDROP
+  counters: {TcpExtTCPReqQFullDrop: ">=95", TcpExtSyncookiesSent: ">=100"}
 
 """#),
         ("time-wait-rebind", #"""
@@ -1196,7 +1266,14 @@ expect:
         ("tw-reuse-server-side", #"""
 name: tw-reuse-server-side
 summary: >
-  DRAFT
+  The TCP的socket编程 seed (003_013eb9e7e57bdd24.txt) says net.ipv4.tcp_tw_reuse only helps a client's
+  connect() reuse a TIME-WAIT 4-tuple older than 1 s, and "has no effect on the server". With
+  tcp_tw_reuse=1 the server closes first, so its side waits in TIME-WAIT on port 7810; the restarted
+  server's bind() to 7810 still gives EADDRINUSE after more than a second, as the article says. The
+  kernel adds a detail: SO_REUSEADDR on the new socket does not help either when the old listener did
+  not set it (the TIME-WAIT socket inherits the option, and both must have it, socket(7)). When the old
+  listener on 7811 had SO_REUSEADDR, a new socket without it still gets EADDRINUSE, one with it binds
+  and listens.
 sysctls:
   net.ipv4.tcp_tw_reuse: 1
 steps:
@@ -1371,7 +1448,13 @@ expect:
         ("udp-reconnect", #"""
 name: udp-reconnect
 summary: >
-  DRAFT
+  The nonblocking-connect seed (004_b6e7d076acb3c0d5.txt) says connect() on a UDP socket records the
+  peer, the kernel drops datagrams from any other source, connect() may be called again to change the
+  association, and after a connect() with a null address send() fails with (WSA)ENOTCONN. The first
+  three hold: connected to a, u receives a's datagram and not b's (the kernel answers b with ICMP port
+  unreachable); reconnected to b, it receives b's and not a's. The last is Windows': on Linux
+  connect(AF_UNSPEC) dissolves the association (connect(2)) and send() without an address then fails
+  with EDESTADDRREQ.
 steps:
   - socket: {socket: u, type: udp}
   - bind: {socket: u, port: 7790}
@@ -1424,7 +1507,13 @@ expect:
         ("wildcard-source-address", #"""
 name: wildcard-source-address
 summary: >
-  DRAFT
+  The bind/connect seed (000_a5ad6ec561aba283.txt) says a socket bound to the wildcard address gets a
+  specific source address when it connects: "Depending on the destination address and the content of
+  the routing table, the system will pick an appropriate source address and replace the 'any' binding".
+  Bound to 0.0.0.0:0, the client has a port at once (getsockname 0.0.0.0:PORT); after connect() to
+  127.0.0.3 it shows 127.0.0.1:PORT, not 127.0.0.3: the local route for 127.0.0.0/8 names 127.0.0.1 as
+  its preferred source, so routing chose 127.0.0.1 even though 127.0.0.3 is just as local. The
+  listener, bound to any, accepts the connection as 127.0.0.3:7760.
 steps:
   - socket: listener
   - bind: {socket: listener, address: any, port: 7760}

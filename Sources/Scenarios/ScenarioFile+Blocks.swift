@@ -40,7 +40,8 @@ extension Parser {
             steps[start] = .thread(name, count: steps.count - start - 1)
         case "repeat":
             let count = try int(head.value, "repeat", in: 1...10_000)
-            guard steps.count + count * list.count <= 100_000 else { throw fail(head.value, "repeat makes more than 100000 steps") }
+            let limit = ScenarioFileLimits.maximumUnrolledSteps
+            guard steps.count + count * list.count <= limit else { throw fail(head.value, "repeat makes more than \(limit) steps") }
             let first = steps.count
             for i in 0..<count {
                 for child in list { try step(Self.substitute(child, i)) }

@@ -22,6 +22,8 @@ public enum ScenarioFileLimits {
     public static let maximumNodes = 100_000
     /// Most steps in one scenario.
     public static let maximumSteps = 1_000
+    /// Most steps once every `repeat` is unrolled.
+    public static let maximumUnrolledSteps = 10_000
 
     /// The text of the file at `path`, which must be a regular file of at
     /// most `maximumBytes` bytes of UTF-8. Never blocks on a FIFO or device.
