@@ -138,6 +138,18 @@ public final class LiveCapture {
         }
     }
 
+    /// Drains until no packet has arrived for `settle` nanoseconds (or `limit`
+    /// has passed): for callers that know no more about the wire than that.
+    /// `synscope run` ends its capture on a sentinel instead (Scenarios.WireEnd).
+    public func drainUntilQuiet(settle: Int64, limit: Int64 = 30_000_000_000) {
+        var count = packets.count
+        var last = now()
+        drain(until: {
+            if packets.count != count { count = packets.count; last = now() }
+            return now() - last >= settle
+        }, limit: limit)
+    }
+
     public func statistics() -> Statistics {
         var s = pcap_stat()
         _ = pcap_stats(handle, &s)
