@@ -16,8 +16,28 @@ public enum TimelineText {
         let start = t.entries.first?.time ?? Timestamp(nanoseconds: 0)
         func column(_ name: String?) -> Int? { name.flatMap { lanes.firstIndex(of: fold[$0] ?? $0) } }
         var lastStates: [Int: ConnectionStates] = [:]
+        // The kernel's own state changes (inet_sock_set_state), shown after the entry they follow.
+        let changes = t.stateChanges
+        var nextChange = 0
+        var lastQueues: String?
+        func kernelChanges(before end: Timestamp?) -> String? {
+            var parts: [(String, [String])] = []
+            while nextChange < changes.count, end.map({ changes[nextChange].time < $0 }) ?? true {
+                let c = changes[nextChange]
+                let who = c.socket ?? c.local.map(\.hostPort) ?? "?"
+                if let last = parts.last, last.0 == who, last.1.last == c.from { parts[parts.count - 1].1.append(c.to) } else { parts.append((who, [c.from, c.to])) }
+                nextChange += 1
+            }
+            return parts.isEmpty ? nil : parts.map { "\($0.0) \($0.1.joined(separator: " → "))" }.joined(separator: ", ")
+        }
+        while nextChange < changes.count, let first = t.entries.first, changes[nextChange].time < first.time { nextChange += 1 }
         var i = 0
         while i < t.entries.count {
+            defer {
+                if !changes.isEmpty, let line = kernelChanges(before: i < t.entries.count ? t.entries[i].time : nil) {
+                    ladder.note("kernel: " + line, .state)
+                }
+            }
             let entry = t.entries[i]
             let ms = Timestamp.milliseconds(entry.time.nanoseconds - start.nanoseconds)
             switch entry {
@@ -26,7 +46,11 @@ public enum TimelineText {
                 if c.event.error != nil { text = ladder.paint(text, .error) }
                 if let r = c.returnedAfter { text += ladder.paint("   (returned after #\(r))", .dim) }
                 ladder.onLane(ms, lane: column(c.event.socket), text)
-                if let states = kernelStates(c.event) { ladder.note("kernel: " + states, .dim) }
+                // With the kernel's state changes shown, a listener's queues only when they changed.
+                if let states = kernelStates(c.event, changesShown: !changes.isEmpty), changes.isEmpty || states != lastQueues {
+                    ladder.note("kernel: " + states, .dim)
+                    lastQueues = states
+                }
                 if let counters = CauseLabel.counters(c.event.counters) { ladder.note(counters, .dim) }
             case .datagram(let d):
                 let to = t.syscalls.first { $0.event.call == "bind" && $0.event.argument("addr") == .address(d.destination) }.flatMap { column($0.event.socket) }
@@ -84,8 +108,10 @@ public enum TimelineText {
         return run
     }
 
-    static func kernelStates(_ e: SyscallEvent) -> String? {
-        let interesting = e.snapshot.filter { $0.state != "CLOSED" || (e.call == "close" && $0.socket == e.socket) }
+    /// The kernel's table after a call. When the run has the kernel's state
+    /// changes, those are shown instead, and the table only adds the listeners' queues.
+    static func kernelStates(_ e: SyscallEvent, changesShown: Bool = false) -> String? {
+        let interesting = e.snapshot.filter { changesShown ? $0.state == "LISTEN" : $0.state != "CLOSED" || (e.call == "close" && $0.socket == e.socket) }
         guard !interesting.isEmpty else { return nil }
         return interesting.map { s in
             var text = "\(s.socket) \(s.state)"
