@@ -88,6 +88,8 @@ public enum RunJSON {
         s.append(",\"socket\":"); s.append(jsonString: e.socket)
         s.append(",\"fd\":"); s.append(decimal: e.fd)
         s.append(",\"call\":"); s.append(jsonString: e.call)
+        s.append(",\"thread\":"); if let t = e.thread { s.append(jsonString: t) } else { s.append("null") }
+        s.append(",\"tid\":"); if let t = e.tid { s.append(decimal: t) } else { s.append("null") }
         s.append(",\"args\":{")
         for (i, a) in e.arguments.enumerated() {
             if i > 0 { s.append(",") }
