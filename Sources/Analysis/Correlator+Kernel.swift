@@ -100,7 +100,7 @@ extension Correlator {
             segments[i] = s
             entries[s.index] = .segment(s)
         }
-        listenOverflows(answered, entries: &entries, segments: &segments, calls: calls)
+        silentListenerDrops(answered, entries: &entries, segments: &segments, calls: calls)
         return agreement
     }
 
@@ -136,7 +136,7 @@ extension Correlator {
     /// was sent: TcpExtListenOverflows (the accept queue is full) or
     /// TcpExtTCPReqQFullDrop (the SYN queue is full, no cookies): tcp_conn_request
     /// in net/ipv4/tcp_input.c.
-    static func listenOverflows(_ answered: Set<Int>, entries: inout [TimelineEntry], segments: inout [TimelineSegment],
+    static func silentListenerDrops(_ answered: Set<Int>, entries: inout [TimelineEntry], segments: inout [TimelineSegment],
                                 calls: [TimelineSyscall]) {
         let silentDrops = [("TcpExtListenOverflows", "TCP_LISTEN_OVERFLOW"), ("TcpExtTCPReqQFullDrop", "TCP_REQQFULLDROP")]
         for i in segments.indices where segments[i].segment.isBareSYN && segments[i].fate == nil && segments[i].source == .kernel {

@@ -12,7 +12,7 @@ final class StepExecutor: @unchecked Sendable {
     let calls: SocketCalls
     /// The run's family (`--ipv6`), for sockets without their own.
     let ipv6: Bool
-    private let lock = TableLock()
+    private let lock = RecursiveLock()
     private var fds: [String: SocketDescriptor] = [:]
     private var families: [String: Bool] = [:]
     private var running: [String: pthread_t] = [:]
@@ -168,22 +168,4 @@ final class StepExecutor: @unchecked Sendable {
 final class ThreadBody: @unchecked Sendable {
     let body: () -> Void
     init(_ body: @escaping () -> Void) { self.body = body }
-}
-
-/// A plain pthread mutex for the executor's tables.
-final class TableLock: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    init() {
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-    func locked<R>(_ body: () -> R) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
-    }
 }

@@ -3,11 +3,12 @@ import Glibc
 import TraceModel
 
 /// A recursive pthread mutex: SocketCalls' bookkeeping is shared by the
-/// scenario's threads, and a recorded call may note a socket while it holds it.
-final class RecursiveLock: @unchecked Sendable {
+/// scenario's threads, and a recorded call may note a socket while it holds
+/// it. The step executor's tables use it too.
+public final class RecursiveLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
-    init() {
+    public init() {
         var attributes = pthread_mutexattr_t()
         pthread_mutexattr_init(&attributes)
         pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_RECURSIVE))
@@ -21,7 +22,7 @@ final class RecursiveLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func locked<R>(_ body: () -> R) -> R {
+    public func locked<R>(_ body: () -> R) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return body()
