@@ -92,6 +92,22 @@ struct HostileScenarioFileTests {
         #expect(Self.error(text).hasPrefix("hostile.yaml"))
     }
 
+    @Test("synscope run with a hostile file: exit 1 and the file's error, before anything runs")
+    func commandLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("synscope-hostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let deep = dir.appendingPathComponent("deep.yaml").path
+        _ = FileManager.default.createFile(atPath: deep, contents: Data((Self.head + "steps: " + String(repeating: "[", count: 5_000)).utf8))
+        let fifo = dir.appendingPathComponent("fifo.yaml").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for (path, message) in [(deep, "\(deep):3: more than 4000 '[' and '{' in the file"), (fifo, "\(fifo): not a regular file")] {
+            let r = try LiveSupport.run(LiveSupport.binary, ["run", path, "--out", dir.path])
+            #expect(r.status == 1, "\(r.stderr)")
+            #expect(r.stderr.contains(message), "\(r.stderr)")
+        }
+    }
+
     @Test("files: too big, not UTF-8, a FIFO, a directory, missing")
     func files() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("synscope-hostile-\(UUID().uuidString)")
