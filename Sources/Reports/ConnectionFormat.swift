@@ -14,20 +14,47 @@ enum ConnectionWording {
 /// annotated timeline.
 public enum ConnectionText {
     public static func summary(_ c: Connection) -> String {
-        var s = "#\(c.id) tcp \(c.originator.hostPort) > \(c.responder.hostPort)"
-        if c.originatorIsGuess { s += "  (originator guessed: no handshake seen)" }
-        s += "\n  handshake \(c.handshake.rawValue), teardown \(c.teardown.rawValue), conn_state \(c.connState), history \(c.history.isEmpty ? "-" : c.history)\n"
-        func side(_ name: String, _ st: DirectionStats) -> String {
-            "  \(name) \(st.segments) segments, \(st.payloadBytes) payload bytes, \(st.retransmissions) retransmissions\n"
+        var s = ByteSink(capacity: 512)
+        appendSummary(c, to: &s)
+        return s.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `summary(c)` written straight into `s` (analyze prints one per connection).
+    public static func appendSummary(_ c: Connection, to s: inout ByteSink) {
+        func hostPort(_ a: SocketAddress) {
+            if a.address.isIPv6 { s.append("["); s.append(a.address); s.append("]") } else { s.append(a.address) }
+            s.append(":"); s.append(decimal: a.port)
         }
-        s += side("originator:", c.originatorStats)
-        s += side("responder: ", c.responderStats)
-        s += "  start \(c.start.decimalString), duration \(ConnectionWording.milliseconds(c.duration)) ms"
-        if let rtt = c.handshakeRTT { s += ", handshake RTT \(ConnectionWording.milliseconds(rtt)) ms" }
-        s += "\n  frames \(c.firstFrame)-\(c.lastFrame), final states: originator \(c.finalStates.originator.name), responder \(c.finalStates.responder.name)\n"
-        let counted = c.findingCounts.sorted { $0.key < $1.key }.map { "\($0.key.name) \($0.value)" }
-        if !counted.isEmpty { s += "  findings: \(counted.joined(separator: ", "))\n" }
-        return s
+        func side(_ name: StaticString, _ st: DirectionStats) {
+            s.append("  "); s.append(name); s.append(" "); s.append(decimal: st.segments)
+            s.append(" segments, "); s.append(decimal: st.payloadBytes)
+            s.append(" payload bytes, "); s.append(decimal: st.retransmissions); s.append(" retransmissions\n")
+        }
+        s.append("#"); s.append(decimal: c.id); s.append(" tcp ")
+        hostPort(c.originator); s.append(" > "); hostPort(c.responder)
+        if c.originatorIsGuess { s.append("  (originator guessed: no handshake seen)") }
+        s.append("\n  handshake "); s.append(c.handshake.rawValue)
+        s.append(", teardown "); s.append(c.teardown.rawValue)
+        s.append(", conn_state "); s.append(c.connState)
+        s.append(", history ")
+        if c.history.isEmpty { s.append("-") } else { s.append(c.history) }
+        s.append("\n")
+        side("originator:", c.originatorStats)
+        side("responder: ", c.responderStats)
+        s.append("  start "); s.append(timestamp: c.start)
+        s.append(", duration "); s.append(ConnectionWording.milliseconds(c.duration)); s.append(" ms")
+        if let rtt = c.handshakeRTT { s.append(", handshake RTT "); s.append(ConnectionWording.milliseconds(rtt)); s.append(" ms") }
+        s.append("\n  frames "); s.append(decimal: c.firstFrame); s.append("-"); s.append(decimal: c.lastFrame)
+        s.append(", final states: originator "); s.append(c.finalStates.originator.name)
+        s.append(", responder "); s.append(c.finalStates.responder.name); s.append("\n")
+        if !c.findingCounts.isEmpty {
+            s.append("  findings: ")
+            for (i, (f, n)) in c.findingCounts.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { s.append(", ") }
+                s.append(f.name); s.append(" "); s.append(decimal: n)
+            }
+            s.append("\n")
+        }
     }
 
     /// One line per segment: frame, ms since the connection's start,

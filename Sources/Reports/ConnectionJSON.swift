@@ -24,16 +24,18 @@ public enum ConnectionJSON {
         s.append(",\"responder_stats\":"); stats(c.responderStats, &s)
         s.append(",\"handshake_rtt_ns\":")
         if let rtt = c.handshakeRTT { s.append(decimal: rtt) } else { s.append("null") }
-        s.append(",\"start\":\""); s.append(c.start.decimalString)
-        s.append("\",\"end\":\""); s.append(c.end.decimalString)
+        s.append(",\"start\":\""); s.append(timestamp: c.start)
+        s.append("\",\"end\":\""); s.append(timestamp: c.end)
         s.append("\",\"duration_ns\":"); s.append(decimal: c.duration)
         s.append(",\"first_frame\":"); s.append(decimal: c.firstFrame)
         s.append(",\"last_frame\":"); s.append(decimal: c.lastFrame)
         s.append(",\"final_states\":"); states(c.finalStates, &s)
         s.append(",\"findings\":{")
-        for (i, (f, n)) in c.findingCounts.sorted(by: { $0.key < $1.key }).enumerated() {
-            if i > 0 { s.append(",") }
-            s.append(jsonString: f.name); s.append(":"); s.append(decimal: n)
+        if !c.findingCounts.isEmpty {
+            for (i, (f, n)) in c.findingCounts.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { s.append(",") }
+                s.append(jsonString: f.name); s.append(":"); s.append(decimal: n)
+            }
         }
         s.append("}")
         if includeSegments {
@@ -48,7 +50,7 @@ public enum ConnectionJSON {
     }
 
     static func endpoint(_ a: SocketAddress, _ s: inout ByteSink) {
-        s.append("{\"addr\":"); s.append(jsonString: a.address.description)
+        s.append("{\"addr\":\""); s.append(a.address); s.append("\"")
         s.append(",\"port\":"); s.append(decimal: a.port); s.append("}")
     }
 
@@ -66,9 +68,9 @@ public enum ConnectionJSON {
     static func segment(_ a: AnnotatedSegment, _ s: inout ByteSink) {
         let seg = a.segment
         s.append("{\"frame\":"); s.append(decimal: seg.frame)
-        s.append(",\"time\":\""); s.append(seg.time.decimalString)
+        s.append(",\"time\":\""); s.append(timestamp: seg.time)
         s.append("\",\"from\":"); s.append(jsonString: a.direction.rawValue)
-        s.append(",\"flags\":"); s.append(jsonString: seg.flags.tcpdumpNotation)
+        s.append(",\"flags\":\""); s.appendFlags(seg.flags); s.append("\"")
         s.append(",\"rel_seq\":"); s.append(decimal: a.relativeSequence)
         s.append(",\"rel_ack\":")
         if let ack = a.relativeAcknowledgment { s.append(decimal: ack) } else { s.append("null") }

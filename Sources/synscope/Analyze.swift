@@ -145,7 +145,7 @@ struct ConnectionOutput {
                 ConnectionJSON.append(c, includeSegments: segments, to: &sink)
                 sink.append("\n")
             case .text:
-                sink.append(ConnectionText.summary(c))
+                ConnectionText.appendSummary(c, to: &sink)
                 if segments { sink.append(ConnectionText.timeline(c)) }
                 sink.append("\n")
             }
