@@ -88,6 +88,11 @@ public enum RunJSON {
         s.append(",\"socket\":"); s.append(jsonString: e.socket)
         s.append(",\"fd\":"); s.append(decimal: e.fd)
         s.append(",\"call\":"); s.append(jsonString: e.call)
+        if let thread = e.thread {
+            // Only calls of a scenario's own threads say which (the main thread's carry nothing).
+            s.append(",\"thread\":"); s.append(jsonString: thread)
+            s.append(",\"tid\":"); if let tid = e.tid { s.append(decimal: Int(tid)) } else { s.append("null") }
+        }
         s.append(",\"args\":{")
         for (i, a) in e.arguments.enumerated() {
             if i > 0 { s.append(",") }
