@@ -1167,8 +1167,9 @@ steps:
       - close: a{i}
       - close: b{i}
 expect:
-  # 5 handshakes whose last ACK is lost, 95 unanswered SYNs, 100 cookie handshakes, then the closes.
-  flags: '(S S\. \. ){5}(S ){95}(S S\. \. ){100}\S+( \S+)*'
+  # 5 handshakes whose last ACK is lost, 95 unanswered SYNs, then the cookie handshakes (on a busy
+  # machine the request sockets' SYN-ACKs, resent after 1 s, may come among them) and the closes.
+  flags: '(S S\. \. ){5}(S ){95}S S\. \.( \S+)*'
   dropped: TCP_REQQFULLDROP
   counters: {TcpExtTCPReqQFullDrop: ">=95", TcpExtSyncookiesSent: ">=100"}
 

@@ -46,6 +46,14 @@ public enum StepTimer {
 
     static let installed: Bool = synscope_interrupting_handler(signal) == 0
 
+    /// Unblocks the signal on the calling thread (pthread_sigmask(3)).
+    static func unblock() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, signal)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
     /// Arms a one-shot timer for the calling thread (timer_create(2) with SIGEV_THREAD_ID).
     static func arm(milliseconds: Int) -> timer_t? {
         guard milliseconds > 0, installed else { return nil }
@@ -118,8 +126,11 @@ extension SocketCalls {
         }
     }
 
-    /// Names the calling thread for the events it records (nil: the scenario's main thread).
+    /// Names the calling thread for the events it records (nil: the scenario's main thread),
+    /// and lets the step timer's signal reach it: a thread created from a Dispatch
+    /// worker inherits a mask that blocks it, and a blocked timer signal interrupts nothing.
     public func enterThread(_ name: String?) {
+        StepTimer.unblock()
         let tid = synscope_gettid()
         lock.locked { contexts[tid] = CallContext(thread: name) }
     }
