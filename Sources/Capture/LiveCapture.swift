@@ -28,7 +28,11 @@ public final class LiveCapture {
     }
 
     /// Opens and activates the capture; `filter` is a BPF expression (pcap-filter(7)).
-    public init(device: String = "lo", filter: String, snapLength: Int32 = 262_144, bufferSize: Int32 = 8 << 20) throws(EnvironmentError) {
+    /// The ring holds `bufferSize / snapLength` frames (TPACKET_V2 in immediate mode:
+    /// each frame is snaplen-sized), so the snap length is the largest loopback
+    /// frame (a 65,535-byte IP packet and its Ethernet header), not 256 KiB: with
+    /// 32 MiB that is about 500 frames between two drains, not 32.
+    public init(device: String = "lo", filter: String, snapLength: Int32 = 65_600, bufferSize: Int32 = 32 << 20) throws(EnvironmentError) {
         self.device = device
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let h = pcap_create(device, &errbuf) else {
