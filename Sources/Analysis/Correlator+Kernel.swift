@@ -151,18 +151,19 @@ extension Correlator {
 
     /// The kernel's state changes of this run, named by socket. Only changes
     /// of the run's own addresses are kept.
-    static func stateChanges(_ events: [KernelEvent], flows: Set<DirectedFlow>, owners: SocketOwners) -> [StateChange] {
+    static func stateChanges(_ events: [KernelEvent], flows: Set<DirectedFlow>, owners: SocketOwners,
+                             calls: [TimelineSyscall], segments: [TimelineSegment]) -> [StateChange] {
         var changes: [StateChange] = []
-        for (i, e) in events.enumerated() {
+        for e in events {
             guard case .setState(let l?, let r?, let old, let new, _) = e.kind else { continue }
             var (local, remote) = (l, r)
-            // A socket's first change (CLOSED → SYN-SENT) is made before connect() picks its
-            // port; the thread's next change towards the same peer shows it.
-            if l.port == 0, let next = events[(i + 1)...].lazy.compactMap({ n -> SocketAddress? in
-                guard n.pid == e.pid, case .setState(let nl?, let nr?, _, _, _) = n.kind, nr == r, nl.port != 0 else { return nil }
-                return nl
-            }).first {
-                local = next
+            // A connect()'s first change (CLOSED → SYN-SENT) comes before it picks its port
+            // (tcp_v4_connect sets the state, then inet_hash_connect binds): the port is that
+            // of the SYN the same call sent.
+            if l.port == 0, e.context == .process,
+               let call = calls.last(where: { $0.event.tid == e.pid && $0.event.begin <= e.time && e.time <= $0.event.end }),
+               let syn = segments.first(where: { $0.cause == .syscall(event: call.index) && $0.segment.isBareSYN && $0.segment.flow.destination == r }) {
+                local = syn.segment.flow.source
             }
             let flow = DirectedFlow(local, remote)
             let listening = remote.port == 0

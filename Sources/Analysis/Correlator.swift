@@ -60,7 +60,8 @@ public enum Correlator {
         var changes: [StateChange] = []
         if let k = kernelEvents {
             agreement = attest(k, entries: &entries, segments: &segs, calls: calls, owners: owners)
-            changes = stateChanges(k.events, flows: Set(segments.flatMap { [$0.flow, $0.flow.reversed] }), owners: owners)
+            changes = stateChanges(k.events, flows: Set(segments.flatMap { [$0.flow, $0.flow.reversed] }), owners: owners,
+                                   calls: calls, segments: segs)
         }
 
         // 4. Back-links: what each call caused, and which segment let a blocking call return.

@@ -106,14 +106,28 @@ enum Jobs {
         let outputs = inputs.map { _ in FileOutput(spooled: true) }
         let shared = Shared<Result>()
         let finished = inputs.map { _ in DispatchSemaphore(value: 0) }
-        let group = DispatchGroup()
+        // Threads of our own: libdispatch on Linux adds pool threads only
+        // after its monitor sees the first ones busy, too late for short jobs.
+        var threads: [pthread_t] = []
         for _ in 0..<min(jobs, inputs.count) {
-            DispatchQueue.global().async(group: group) {
+            let worker = Worker {
                 while let i = shared.claim(below: inputs.count) {
                     let r = body(inputs[i], outputs[i])
                     shared.store(r, at: i)
                     finished[i].signal()
                 }
+            }
+            var thread = pthread_t()
+            let context = Unmanaged.passRetained(worker).toOpaque()
+            let rc = pthread_create(&thread, nil, { context in
+                Unmanaged<Worker>.fromOpaque(context!).takeRetainedValue().body()
+                return nil
+            }, context)
+            if rc == 0 {
+                threads.append(thread)
+            } else {
+                Unmanaged<Worker>.fromOpaque(context).release()
+                if threads.isEmpty { worker.body() }  // no thread at all: do the work here
             }
         }
         for i in inputs.indices {
@@ -121,8 +135,14 @@ enum Jobs {
             finished[i].wait()
             done(shared.take(i), outputs[i])
         }
-        group.wait()
+        for t in threads { pthread_join(t, nil) }
     }
+}
+
+/// What one thread runs (pthread_create(3) takes one pointer of context).
+private final class Worker: Sendable {
+    let body: @Sendable () -> Void
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
 }
 
 /// The next input to claim and the results not yet handed on, behind one lock.

@@ -78,6 +78,34 @@ struct DecodeCommandTests {
         #expect(ok.stderr.isEmpty)
     }
 
+    /// `--jobs N` processes files at once; stdout, stderr and the exit code
+    /// must be exactly those of one file after the other, in input order.
+    @Test("--jobs gives the output of --jobs 1", arguments: [
+        ["decode"], ["decode", "--format", "jsonl"], ["analyze"], ["analyze", "--format", "json"],
+    ])
+    func jobs(_ command: [String]) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var files: [String] = []
+        for i in 0..<6 {
+            files.append(try dir.write("f\(i).pcap", Fixture.pcap(count: 50 + 40 * i).bytes))
+        }
+        let junk = try dir.write("junk.pcap", Array("not a capture\n".utf8))
+        let missing = dir.url.appendingPathComponent("missing.pcap").path
+        let inputs = [files[0], junk, files[1], files[2], missing, files[3], files[4], files[5]]
+        let one = try SynscopeBinary.run(command + ["--jobs", "1"] + inputs)
+        #expect(one.status == 2)
+        #expect(one.stderrLines.count == 2, "stderr: \(one.stderr)")
+        #expect(!one.stdout.isEmpty)
+        for jobs in ["2", "3", "8"] {
+            let many = try SynscopeBinary.run(command + ["--jobs", jobs] + inputs)
+            #expect(many.status == one.status)
+            #expect(many.stdout == one.stdout, "--jobs \(jobs)")
+            #expect(many.stderr == one.stderr, "--jobs \(jobs)")
+        }
+        #expect(try SynscopeBinary.run(command + ["--jobs", "0", files[0]]).status == 1)
+    }
+
     @Test("usage errors exit 1", arguments: [
         ["decode", "--format", "nope", "x.pcap"],
         ["decode"],
