@@ -45,12 +45,7 @@ enum WireEnd {
         let acking: Set<String> = ["ESTABLISHED", "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSING"]
         let ato = TCPTable.read().filter { acking.contains($0.state) }.compactMap(\.ackTimeout).max() ?? 0
         if ato > 0 && !Interruption.isRequested {
-            var count = capture.packets.count
-            var last = RealtimeClock.monotonic()
-            capture.drain(until: {
-                if capture.packets.count != count { count = capture.packets.count; last = RealtimeClock.monotonic() }
-                return RealtimeClock.monotonic() - last >= ato + 5_000_000 || Interruption.isRequested
-            }, limit: min(bound, 1_000_000_000))
+            capture.drainUntilQuiet(settle: ato + 5_000_000, limit: min(bound, 1_000_000_000))
         }
         return Outcome(sentinelSeen: seen, pendingTimers: pending)
     }
