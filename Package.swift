@@ -47,7 +47,9 @@ let package = Package(
             dependencies: ["KernelEvents", "Analysis", "Sockets", "Capture", "PacketWire", "TraceModel"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Sockets", "Capture", "Analysis", "Reports", "TraceModel"]),
+        // Examples/ holds scenario files the tests read by path.
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Sockets", "Capture", "Analysis", "Reports", "TraceModel"],
+                    exclude: ["Examples"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Capture", "PacketWire", "TraceModel"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Analysis", "Capture", "PacketWire", "TraceModel"]),
     ],
