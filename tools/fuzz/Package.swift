@@ -21,9 +21,10 @@ let package = Package(
         .target(name: "Capture", dependencies: ["TraceModel", "CPcap"]),
         .target(name: "Analysis", dependencies: ["TraceModel", "PacketWire"]),
         .target(name: "Sockets", dependencies: ["TraceModel", "CSystem"]),
+        .target(name: "KernelEvents", dependencies: ["TraceModel", "CSystem"]),
         .target(
             name: "Scenarios",
-            dependencies: ["TraceModel", "Sockets", "Capture", "PacketWire", "Analysis", .product(name: "Yams", package: "Yams")],
+            dependencies: ["TraceModel", "Sockets", "KernelEvents", "CSystem", "Capture", "PacketWire", "Analysis", .product(name: "Yams", package: "Yams")],
             exclude: ["Catalogue"]
         ),
         .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis", "Capture", "Scenarios"]),
