@@ -32,6 +32,7 @@ public enum CauseWording {
         ("TCP_LISTEN_OVERFLOW", "the listener's accept queue is full, so the kernel drops it (TcpExtListenOverflows moves; a SYN goes without a kfree_skb)"),
         ("TCP_REQQFULLDROP", "the listener's SYN queue is full and SYN cookies are off: the kernel drops the SYN silently (TcpExtTCPReqQFullDrop moves)"),
         ("TCP_INVALID_SYN", "a SYN where none is acceptable (a retransmitted SYN-ACK at an established socket draws a challenge ACK, RFC 5961 §4)"),
+        ("TCP_OLD_DATA", "it carries only sequence space the receiver already has (a duplicate, answered with a duplicate ACK)"),
         ("TCP_OLD_SEQUENCE", "its sequence numbers are all before the receive window: a duplicate"),
         ("TCP_INVALID_SEQUENCE", "its sequence numbers are outside the receive window"),
         ("TCP_RESET", "it is an RST, which ends the connection"),
