@@ -51,11 +51,21 @@ extension Correlator {
             guard let a = attested[inferred.segment.frame] else { continue }
             var evidence = KernelEvidence(context: .syscall, resetReason: a.resetReason, retransmit: a.retransmit)
             var call: SyscallEvent?
-            let cause: SegmentCause
+            var cause: SegmentCause
             switch a.origin {
             case .syscall(let thread):
                 evidence.thread = thread
-                let running = callRunning(at: inferred.segment.time, thread: thread, calls: calls, threads: input.threads)
+                var running = callRunning(at: inferred.segment.time, thread: thread, calls: calls, threads: input.threads)
+                // Two threads sending same-length segments at once can have their queue events
+                // matched crosswise (the capture ring may see them in the other order). A
+                // segment queued inside a call comes from that call's socket: when the kernel's
+                // socket table says another socket holds the 4-tuple and that socket's call
+                // was running too, that call is the one.
+                if let owner = inferred.sender, let r = running, r.event.socket != owner,
+                   let own = calls.last(where: { $0.event.socket == owner && $0.event.begin <= inferred.segment.time && inferred.segment.time <= $0.event.end }) {
+                    running = own
+                    evidence.thread = own.event.tid ?? thread
+                }
                 call = running?.event
                 if let p = a.processing ?? backlogSegment(for: inferred.segment, since: running?.event.begin, received: segments,
                                                           answered: answered), let index = indexOfFrame[p] {
@@ -66,6 +76,14 @@ extension Correlator {
             case .reply(let frame):
                 evidence.context = .softirq
                 cause = frame.flatMap { indexOfFrame[$0] }.map { .reply(to: $0) } ?? .timer("unknown")
+                // A reply answers a segment of its own connection (the other direction, or the
+                // same one when a socket talks to itself); a crosswise match of two
+                // same-length segments is corrected the same way.
+                if case .reply(let r) = cause, let answered = segmentOfIndex[r], inferred.segment.flow.source != inferred.segment.flow.destination,
+                   answered.flow != inferred.segment.flow.reversed, case .reply(let i) = inferred.cause,
+                   segmentOfIndex[i]?.flow == inferred.segment.flow.reversed {
+                    cause = inferred.cause
+                }
             case .timer(let function):
                 evidence.context = .timer
                 evidence.timer = function
