@@ -71,14 +71,7 @@ struct ScenarioFileTests {
     @Test("every mistake names its line", arguments: mistakes.indices)
     func mistake(_ i: Int) {
         let (text, line, words) = Self.mistakes[i]
-        do {
-            _ = try ScenarioFile.parse(text, source: "bad.yaml")
-            Issue.record("case \(i) parsed, but should fail with \(words)")
-        } catch {
-            #expect(error.line == line, "case \(i): \(error)")
-            #expect(error.description.contains(words), "case \(i): \(error)")
-            if let line { #expect(error.description.hasPrefix("bad.yaml:\(line): "), "case \(i): \(error)") }
-        }
+        ScenarioMistake.expect(text, line: line, words: words, case: i)
     }
 
     @Test("every built-in scenario parses, and `list` has the 22 of the first issue and the 13 of issue 12, in order")
