@@ -30,11 +30,13 @@ let package = Package(
             // The YAML files are embedded by tools/embed-catalogue (CatalogueFiles.swift), not shipped as resources.
             exclude: ["Catalogue"]
         ),
+        // `synscope trace -- COMMAND`: spawn, follow, capture. (It builds a RunRecord, hence Scenarios.)
+        .target(name: "Tracer", dependencies: ["TraceModel", "Sockets", "KernelEvents", "CSystem", "Capture", "PacketWire", "Analysis", "Scenarios"]),
         .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis", "Capture", "Scenarios"]),
         .executableTarget(
             name: "synscope",
             dependencies: [
-                "TraceModel", "PacketWire", "Capture", "Analysis", "Reports", "Sockets", "Scenarios",
+                "TraceModel", "PacketWire", "Capture", "Analysis", "Reports", "Sockets", "Scenarios", "Tracer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +52,7 @@ let package = Package(
         // Examples/ holds scenario files the tests read by path.
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Sockets", "Capture", "Analysis", "Reports", "TraceModel"],
                     exclude: ["Examples"]),
+        .testTarget(name: "TracerTests", dependencies: ["Tracer", "Scenarios", "Reports", "Analysis", "Capture", "KernelEvents", "Sockets", "TraceModel"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Capture", "PacketWire", "TraceModel"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Analysis", "Capture", "PacketWire", "TraceModel"]),
     ],

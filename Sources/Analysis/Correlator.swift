@@ -80,6 +80,10 @@ public enum Correlator {
         return timeline
     }
 
+    /// The calls that send data, read it, and close a socket (a traced program's own system calls included).
+    static let sendCalls: Set<String> = ["send", "sendto", "sendmsg", "write", "writev"]
+    static let closeCalls: Set<String> = ["close", "exit"]
+
     static func orderedSockets(_ events: [SyscallEvent]) -> [String] {
         var seen: [String] = []
         for e in events where !seen.contains(e.socket) { seen.append(e.socket) }
@@ -176,7 +180,7 @@ public enum Correlator {
                 return result(.reply(to: syn.index), "RST from the kernel: \(why), so the SYN is refused")
             }
             // A close() in progress aborts: SO_LINGER 0, unread data, or a listener dropping unaccepted connections.
-            let closing = calls.last { $0.event.call == "close" && $0.event.begin <= s.time && s.time.nanoseconds <= $0.event.end.nanoseconds + 1_000_000 }
+            let closing = calls.last { Self.closeCalls.contains($0.event.call) && $0.event.begin <= s.time && s.time.nanoseconds <= $0.event.end.nanoseconds + 1_000_000 }
             if let c = closing, c.event.socket == sender || owners.bound[s.flow.source] == c.event.socket {
                 let why: String
                 if owners.listening.contains(c.event.socket) && c.event.socket != sender {
@@ -202,16 +206,17 @@ public enum Correlator {
             return result(.timer("unknown"), "RST from \(from)")
         }
         if s.isFIN {
-            if let c = lastCall(["close", "shutdown"]) {
-                let text = c.event.call == "close" ? "FIN from close(): \(from) has no more data to send"
+            if let c = lastCall(Self.closeCalls.union(["shutdown"])) {
+                let text = c.event.call == "exit" ? "FIN from the end of \(c.event.process?.description ?? "its process"): the kernel closes the sockets a process leaves open"
+                    : c.event.call != "shutdown" ? "FIN from \(c.event.call)(): \(from) has no more data to send"
                     : "FIN from shutdown(\(c.event.argument("how")?.description ?? "")): \(from) stops sending, still receives"
                 return result(.syscall(event: c.index), text)
             }
             return result(.timer("unknown"), "FIN from \(from) with no close() or shutdown() recorded")
         }
         if s.payloadLength > 0 {
-            if let c = lastCall(["send"]) {
-                return result(.syscall(event: c.index), "\(s.payloadLength) bytes from send() on \(from)")
+            if let c = lastCall(Self.sendCalls) {
+                return result(.syscall(event: c.index), "\(s.payloadLength) bytes from \(c.event.call)() on \(from)")
             }
             return result(.timer("unknown"), "\(s.payloadLength) bytes from \(from) with no send() recorded")
         }
@@ -252,7 +257,7 @@ public enum Correlator {
             // connect() returns once the SYN-ACK (or the RST) has arrived.
             return segments.last { $0.segment.time >= e.begin && $0.segment.time <= e.end && received($0, e.socket)
                 && ($0.segment.isSYNACK || $0.segment.isRST) }?.index
-        case "accept":
+        case "accept", "accept4":
             guard e.error == nil, case .address(let peer)? = e.outputs.first(where: { $0.name == "peer" })?.value else { return nil }
             // accept() returns once the handshake's last ACK put the connection in
             // the accept queue: the first ACK from the peer after the latest SYN-ACK to it.
@@ -260,7 +265,7 @@ public enum Correlator {
             guard let synack = toPeer.last(where: { $0.segment.isSYNACK }) else { return nil }
             return segments.first { $0.segment.flow == synack.segment.flow.reversed && $0.segment.hasACK && !$0.segment.isSYN
                 && $0.index > synack.index && $0.segment.time <= e.end }?.index
-        case "recv":
+        case "recv", "recvfrom", "recvmsg", "read", "readv":
             // The data it read, the FIN behind an end of file, or the RST behind ECONNRESET.
             let before = segments.filter { received($0, e.socket) && $0.segment.time <= e.end }
             if let n = e.result, n > 0 { return before.last { $0.segment.payloadLength > 0 }?.index }

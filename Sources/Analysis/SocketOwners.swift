@@ -23,8 +23,23 @@ struct SocketOwners {
                 if let l = snap.local, snap.remote == nil, bound[l] == nil { bound[l] = snap.socket }
                 if snap.state == "LISTEN" { listening.insert(snap.socket) }
             }
+            // What a traced program's accept() returned and its connect() bound (TracedCalls: from the kernel's own events).
+            if e.call.hasPrefix("accept"), case .text(let name)? = e.outputs.first(where: { $0.name == "socket" })?.value,
+               case .address(let peer)? = e.outputs.first(where: { $0.name == "peer" })?.value,
+               case .address(let local)? = e.outputs.first(where: { $0.name == "addr" })?.value {
+                hold(DirectedFlow(local, peer), name, since: e.begin)
+            }
+            if e.call == "connect", case .address(let remote)? = e.argument("addr"),
+               case .address(let local)? = e.outputs.first(where: { $0.name == "local" })?.value {
+                hold(DirectedFlow(local, remote), e.socket, since: e.begin)
+            }
             if e.call == "bind", e.error == nil, case .address(let a)? = e.argument("addr"), bound[a] == nil { bound[a] = e.socket }
             if e.call == "listen", e.error == nil {
+                // A traced program's listen(): its local end, from the kernel's CLOSE→LISTEN event.
+                if case .address(let a)? = e.outputs.first(where: { $0.name == "addr" })?.value {
+                    if bound[a] == nil { bound[a] = e.socket }
+                    listening.insert(e.socket)
+                }
                 listenTime[e.socket] = listenTime[e.socket] ?? e.begin
                 if case .int(let n)? = e.argument("backlog") { backlog[e.socket] = n }
             }

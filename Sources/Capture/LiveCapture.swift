@@ -32,7 +32,9 @@ public final class LiveCapture {
     /// each frame is snaplen-sized), so the snap length is the largest loopback
     /// frame (a 65,535-byte IP packet and its Ethernet header), not 256 KiB: with
     /// 32 MiB that is about 500 frames between two drains, not 32.
-    public init(device: String = "lo", filter: String, snapLength: Int32 = 65_600, bufferSize: Int32 = 32 << 20) throws(EnvironmentError) {
+    /// `inboundOnly` keeps one copy of each loopback packet; give false on an interface that is not a loopback.
+    public init(device: String = "lo", filter: String, snapLength: Int32 = 65_600, bufferSize: Int32 = 32 << 20,
+                inboundOnly: Bool = true) throws(EnvironmentError) {
         self.device = device
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let h = pcap_create(device, &errbuf) else {
@@ -72,7 +74,7 @@ public final class LiveCapture {
         // A loopback packet passes the tap twice, outgoing and incoming. libpcap
         // drops the outgoing copy only on a device named "lo" (pcap-linux.c,
         // lo_ifindex); a renamed loopback needs the direction set (pcap_setdirection(3PCAP)).
-        guard pcap_setfilter(h, &program) == 0, pcap_setdirection(h, PCAP_D_IN) == 0, pcap_setnonblock(h, 1, &errbuf) == 0 else {
+        guard pcap_setfilter(h, &program) == 0, pcap_setdirection(h, inboundOnly ? PCAP_D_IN : PCAP_D_INOUT) == 0, pcap_setnonblock(h, 1, &errbuf) == 0 else {
             let message = cString(pcap_geterr(h))
             pcap_close(h)
             throw EnvironmentError(.capture, "cannot set up the capture on \(device): \(message)")

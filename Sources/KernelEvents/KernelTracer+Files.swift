@@ -51,6 +51,34 @@ extension KernelTracer {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Reads trace_pipe until it is empty (EAGAIN), parsing whole lines; a cut line waits in `carry`.
+    static func collect(_ s: inout State) {
+        guard s.instance >= 0, !s.readFailed else { return }
+        if s.pipe < 0 {
+            s.pipe = openat(s.instance, "trace_pipe", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+            if s.pipe < 0 { s.readFailed = true; return }
+        }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(s.pipe, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && errno != EAGAIN { s.readFailed = true }
+            if n <= 0 { break }
+            var bytes = s.carry
+            bytes.append(contentsOf: chunk[0..<n])
+            guard let last = bytes.lastIndex(of: 10) else { s.carry = bytes; continue }
+            s.carry = Array(bytes[(last + 1)...])
+            let text = String(decoding: bytes[..<last], as: UTF8.self)
+            for raw in text.split(separator: "\n") {
+                guard let line = TraceLineParser.line(raw) else { continue }
+                if line.event == "tracing_mark_write", let m = s.marker, line.fields.hasPrefix("synscope-clock \(m.realtime)") {
+                    s.markerClock = line.clock
+                }
+                if let e = TraceLineParser.event(line, offset: s.offset) { s.events.append(e) }
+            }
+        }
+    }
+
     /// Offset realtime − trace clock. trace_clock "mono" is ktime_get_mono_fast_ns(), i.e. CLOCK_MONOTONIC
     /// (kernel/trace/trace.c, trace_clocks[]). Readings realtime r0, monotonic m0, marker write,
     /// monotonic m1, realtime r1 give offset = (r0 + r1)/2 − (m0 + m1)/2, within ±(r1 − r0)/2 (a few µs at

@@ -20,6 +20,15 @@ public final class KernelTracer: Sendable {
         /// realtime − trace clock, measured by start().
         var offset: Int64 = 0
         var marker: (realtime: Int64, low: Int64, high: Int64)? = nil
+        /// trace_pipe, opened non-blocking by the first collect() (it must be closed before rmdir).
+        var pipe: Int32 = -1
+        /// A line cut by the end of the last read.
+        var carry: [UInt8] = []
+        /// Events read so far, stamped with `offset` (stop() corrects them if the marker disagrees).
+        var events: [KernelEvent] = []
+        /// The trace-clock stamp of the clock marker, once read.
+        var markerClock: Int64? = nil
+        var readFailed = false
     }
 
     static let tracefs = "/sys/kernel/tracing"
@@ -47,10 +56,28 @@ public final class KernelTracer: Sendable {
     /// Call on the scenario's own thread after it unshared CLONE_NEWNET: unshares CLONE_NEWNS on this
     /// thread, makes / rprivate, mounts tracefs there, and creates and configures the instance
     /// (tracing stays off until start()).
-    public init(device: String) throws(EnvironmentError) {
+    public convenience init(device: String) throws(EnvironmentError) {
         guard !device.isEmpty, device.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != 34 && $0 != 92 }) else {
             throw EnvironmentError(.tracing, "kernel events: bad device name '\(device)'")
         }
+        try self.init(device: device, tracepoints: Self.tracepoints(device: device), bufferKiB: Self.bufferKiB, follow: nil)
+    }
+
+    /// A second instance for `synscope trace`: the socket calls of process `pid` and of every task it
+    /// creates afterwards (set_event_pid with the event-fork option, ftrace.rst), their processes
+    /// (task_newtask, sched_process_exec/exit) and the socket facts their calls reveal. It must be
+    /// an instance of its own: set_event_pid filters every event of an instance by the current task,
+    /// and the packet events run in other tasks' softirqs.
+    public convenience init(following pid: Int32) throws(EnvironmentError) {
+        var points: [(event: String, filter: String?)] = [
+            ("task/task_newtask", nil), ("sched/sched_process_exec", nil), ("sched/sched_process_exit", nil),
+            ("sock/inet_sock_set_state", "protocol == 6"), ("tcp/tcp_rcv_space_adjust", nil),
+        ]
+        for call in Self.programCalls { points += [("syscalls/sys_enter_\(call)", nil), ("syscalls/sys_exit_\(call)", nil)] }
+        try self.init(device: "", tracepoints: points, bufferKiB: 8192, follow: pid)
+    }
+
+    private init(device: String, tracepoints: [(event: String, filter: String?)], bufferKiB: Int, follow: Int32?) throws(EnvironmentError) {
         self.device = device
         name = "synscope-\(getpid())-\(Self.sequence.wrappingAdd(1, ordering: .relaxed).newValue)"
         state = Mutex(State())
@@ -63,9 +90,13 @@ public final class KernelTracer: Sendable {
             guard instance >= 0 else { throw Self.failure("open instances/\(name)") }
             state.withLock { $0.instance = instance }
             try Self.write(instance, "tracing_on", "0")
-            try Self.write(instance, "buffer_size_kb", String(Self.bufferKiB))
+            try Self.write(instance, "buffer_size_kb", String(bufferKiB))
             try Self.write(instance, "trace_clock", "mono")
-            for (event, filter) in Self.tracepoints(device: device) {
+            if let follow {
+                try Self.write(instance, "options/event-fork", "1")
+                try Self.write(instance, "set_event_pid", String(follow))
+            }
+            for (event, filter) in tracepoints {
                 guard faccessat(instance, "events/\(event)/enable", W_OK, 0) == 0 else {
                     throw EnvironmentError(.tracing, "tracepoint \(event.replacingSlash) is not available on this kernel")
                 }
@@ -80,27 +111,14 @@ public final class KernelTracer: Sendable {
 
     deinit { remove() }
 
-    /// The socket calls traced by `traceSyscalls(threads:)` (syscalls:sys_enter_NAME / sys_exit_NAME).
-    public static let socketCalls = ["socket", "bind", "listen", "accept", "accept4", "connect", "shutdown", "close",
-                                     "sendto", "recvfrom", "sendmsg", "recvmsg", "setsockopt", "getsockopt"]
-
-    /// Records the socket calls of these threads (common_pid filter; children are not followed: add their
-    /// ids with another call, which replaces the list). Arguments are raw values: pointers, not what they point to.
-    public func traceSyscalls(threads: [Int32]) throws(EnvironmentError) {
-        let filter = threads.isEmpty ? "common_pid == -1" : threads.map { "common_pid == \($0)" }.joined(separator: " || ")
-        try state.withLock { s throws(EnvironmentError) in
-            guard s.instance >= 0 else { throw EnvironmentError(.tracing, "kernel events: the tracing instance was removed") }
-            for call in Self.socketCalls {
-                for event in ["syscalls/sys_enter_\(call)", "syscalls/sys_exit_\(call)"] {
-                    guard faccessat(s.instance, "events/\(event)/enable", W_OK, 0) == 0 else {
-                        throw EnvironmentError(.tracing, "tracepoint \(event.replacingSlash) is not available on this kernel")
-                    }
-                    try Self.write(s.instance, "events/\(event)/filter", filter)
-                    try Self.write(s.instance, "events/\(event)/enable", "1")
-                }
-            }
-        }
-    }
+    /// The system calls `init(following:)` records (syscalls:sys_enter_NAME / sys_exit_NAME): the socket
+    /// calls, reads and writes (kept only on sockets), waits, and the calls that change a process's fd table.
+    public static let programCalls = [
+        "socket", "bind", "listen", "accept", "accept4", "connect", "shutdown", "close", "close_range",
+        "sendto", "recvfrom", "sendmsg", "recvmsg", "read", "write", "readv", "writev",
+        "setsockopt", "getsockopt", "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "epoll_ctl",
+        "dup", "dup2", "dup3", "fcntl", "exit_group",
+    ]
 
     /// tracing_on=1, then a clock marker (see `measureOffset`).
     public func start() throws(EnvironmentError) {
@@ -111,22 +129,28 @@ public final class KernelTracer: Sendable {
         }
     }
 
-    /// tracing_on=0, reads and parses everything, removes the instance. After an error the recording
-    /// is empty and `lost` is -1.
+    /// Reads what the instance recorded so far (trace_pipe, non-blocking, consuming) so that its
+    /// ring buffer cannot overflow in a long run. Call it often; stop() calls it a last time.
+    public func collect() {
+        state.withLock { s in Self.collect(&s) }
+    }
+
+    /// tracing_on=0, reads and parses everything left, removes the instance. After an error the
+    /// recording is empty and `lost` is -1.
     public func stop() -> KernelRecording {
         let recording: KernelRecording = state.withLock { s in
             guard s.instance >= 0 else { return KernelRecording(events: [], lost: -1, clock: "mono") }
             _ = try? Self.write(s.instance, "tracing_on", "0")
-            guard let text = Self.read(s.instance, "trace") else { return KernelRecording(events: [], lost: -1, clock: "mono") }
-            var offset = s.offset
-            let lines = text.split(separator: "\n").compactMap { TraceLineParser.line($0) }
+            Self.collect(&s)
+            guard !s.readFailed else { return KernelRecording(events: [], lost: -1, clock: "mono") }
             // The marker check: its trace-clock stamp must fall inside the CLOCK_MONOTONIC bracket
             // around the write; if it does not, the marker itself gives the offset.
-            if let m = s.marker, let line = lines.first(where: { $0.event == "tracing_mark_write" && $0.fields.hasPrefix("synscope-clock \(m.realtime)") }),
-               line.clock < m.low - 1000 || line.clock > m.high {
-                offset = m.realtime - line.clock
+            if let m = s.marker, let clock = s.markerClock, clock < m.low - 1000 || clock > m.high {
+                let delta = (m.realtime - clock) - s.offset
+                for i in s.events.indices { s.events[i].time = Timestamp(nanoseconds: s.events[i].time.nanoseconds &+ delta) }
             }
-            let events = Self.pruneBrackets(lines.compactMap { TraceLineParser.event($0, offset: offset) })
+            let events = Self.pruneBrackets(s.events)
+            s.events = []
             return KernelRecording(events: events, lost: Self.lost(s.instance), clock: "mono")
         }
         remove()
@@ -138,6 +162,10 @@ public final class KernelTracer: Sendable {
     /// from a thread (a signal-handling DispatchSource, say), not from inside a signal handler.
     public func remove() {
         state.withLock { s in
+            if s.pipe >= 0 {
+                close(s.pipe)
+                s.pipe = -1
+            }
             if s.instance >= 0 {
                 _ = try? Self.write(s.instance, "tracing_on", "0")
                 close(s.instance)

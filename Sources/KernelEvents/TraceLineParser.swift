@@ -137,6 +137,18 @@ public enum TraceLineParser {
             guard let error = f["error"].flatMap({ Int32($0) }) else { return nil }
             let (local, remote) = addresses(f)
             return .errorReport(local: local, remote: remote, errno: error)
+        case "task_newtask":
+            guard let pid = f["pid"].flatMap({ Int32($0) }), let flags = hex(f["clone_flags"]) else { return nil }
+            return .newTask(pid: pid, comm: String(f["comm"] ?? ""), flags: flags)
+        case "sched_process_exec":
+            guard let pid = f["pid"].flatMap({ Int32($0) }), let file = f["filename"] else { return nil }
+            return .exec(pid: pid, filename: String(file))
+        case "sched_process_exit":
+            guard let pid = f["pid"].flatMap({ Int32($0) }) else { return nil }
+            return .processExit(pid: pid, groupDead: f["group_dead"] != "false")
+        case "tcp_rcv_space_adjust":
+            let (local, remote) = addresses(f)
+            return .receiveSpace(local: local, remote: remote)
         case "kfree_skb":
             guard let skb = hex(f["skbaddr"]), let reason = f["reason"] else { return nil }
             return .drop(skb: skb, reason: String(reason), location: String(f["location"] ?? ""))

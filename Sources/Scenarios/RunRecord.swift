@@ -83,4 +83,38 @@ public struct RunMetadata: Codable, Sendable {
     /// The threads that made the scenario's calls, and the run's loopback device name.
     public var threads: [Int32]?
     public var device: String?
+    /// `synscope trace`: the command traced (nil for a scenario run; `scenario` is then "trace"),
+    /// its processes, its exit status, whether it ran in the host's namespace, and what was left out.
+    public var command: [String]?
+    public var processes: [TracedProcess]?
+    public var exitStatus: Int32?
+    public var host: Bool?
+    public var callsLeftOut: Int?
+    public var packetsLeftOut: Int?
+}
+
+extension RunMetadata {
+    /// The metadata of a `synscope trace` run (`scenario` "trace", `summary` the command line).
+    public init(command: [String], kernel: String, events: [SyscallEvent], captureDropped: UInt32, captureInterfaceDropped: UInt32,
+                namespace: String?, hostNamespace: String?, interrupted: String?, kernelEvents: [KernelEvent],
+                kernelEventsLost: Int, threads: [Int32], device: String, processes: [TracedProcess], exitStatus: Int32,
+                host: Bool, callsLeftOut: Int, packetsLeftOut: Int) {
+        let ipv6 = events.contains { $0.argument("domain") == .text("AF_INET6") }
+        self.init(scenario: "trace", summary: command.map(RunMetadata.shellQuoted).joined(separator: " "), kernel: kernel, ipv6: ipv6,
+                  events: events, captureDropped: captureDropped, namespace: namespace, hostNamespace: hostNamespace,
+                  captureInterfaceDropped: captureInterfaceDropped, interrupted: interrupted, kernelEvents: kernelEvents,
+                  kernelEventsUnavailable: nil, kernelEventsLost: kernelEventsLost, threads: threads, device: device)
+        self.command = command
+        self.processes = processes
+        self.exitStatus = exitStatus
+        self.host = host
+        self.callsLeftOut = callsLeftOut
+        self.packetsLeftOut = packetsLeftOut
+    }
+
+    /// A word as a POSIX shell would need it quoted (`'a b'`), unchanged when it needs no quotes.
+    public static func shellQuoted(_ word: String) -> String {
+        let plain = !word.isEmpty && word.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || "0123456789-_./:=@%+,".unicodeScalars.contains($0) }
+        return plain ? word : "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+    }
 }

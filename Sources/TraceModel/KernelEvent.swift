@@ -57,6 +57,15 @@ public struct KernelEvent: Hashable, Sendable, Codable {
         case syscallEnter(name: String, args: [UInt64])
         /// syscalls:sys_exit_*.
         case syscallExit(name: String, result: Int64)
+        /// task:task_newtask, in the parent's context: the new task's id, the parent's comm, clone flags
+        /// (CLONE_THREAD 0x10000: a thread of the same process; CLONE_FILES 0x400: a shared fd table).
+        case newTask(pid: Int32, comm: String, flags: UInt64)
+        /// sched:sched_process_exec: the program the task now runs.
+        case exec(pid: Int32, filename: String)
+        /// sched:sched_process_exit; `groupDead` when the whole process is gone.
+        case processExit(pid: Int32, groupDead: Bool)
+        /// tcp:tcp_rcv_space_adjust, run by tcp_recvmsg() in the reading task's context: the socket's ends.
+        case receiveSpace(local: SocketAddress?, remote: SocketAddress?)
         /// A line written to the instance's trace_marker.
         case marker(String)
     }

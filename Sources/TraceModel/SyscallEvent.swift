@@ -112,6 +112,17 @@ public struct SyscallEvent: Hashable, Sendable, Codable {
     public var step: Int?
     /// The namespace's counters that moved during the call's step (/proc/thread-self/net/netstat and snmp), by nstat name.
     public var counters: [String: Int64]?
+    /// The traced program that made the call (`synscope trace`): its name and process id; nil in scenario runs.
+    public var process: ProcessRef?
+
+    /// A traced process: the name the kernel gives it (comm, after its last exec) and its pid (tgid).
+    public struct ProcessRef: Hashable, Sendable, Codable, CustomStringConvertible {
+        public var name: String
+        public var pid: Int32
+        public init(name: String, pid: Int32) { self.name = name; self.pid = pid }
+        /// `curl[415]`.
+        public var description: String { "\(name)[\(pid)]" }
+    }
 
     public struct Argument: Hashable, Sendable, Codable {
         public var name: String

@@ -25,7 +25,7 @@ struct Synscope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synscope",
         abstract: "A packet-level TCP handshake tracer.",
-        subcommands: [Run.self, List.self, Report.self, Analyze.self, Decode.self]
+        subcommands: [Run.self, Trace.self, List.self, Report.self, Analyze.self, Decode.self]
     )
 
     /// Runs the command, mapping ArgumentParser's usage errors to exit code 1.

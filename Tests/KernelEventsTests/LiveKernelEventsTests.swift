@@ -298,8 +298,7 @@ extension LiveKernel {
         @Test(.enabled(if: Live.enabled, Live.reason)) func socketCallsOfOneThread() throws {
             let (events, thread, fd) = try Live.onThread { () throws -> ([KernelEvent], Int32, Int32) in
                 try NetworkNamespace.enterNew()
-                let tracer = try KernelTracer(device: "syn-none")
-                try tracer.traceSyscalls(threads: [Live.tid])
+                let tracer = try KernelTracer(following: Live.tid)
                 try tracer.start()
                 let fd = Net.socketTCP()
                 let r = Net.connect(fd, 9)
@@ -315,6 +314,10 @@ extension LiveKernel {
             #expect(kinds.contains { if case .syscallEnter("connect", let args) = $0 { args.first == UInt64(fd) && args.last == 16 } else { false } })
             #expect(kinds.contains(.syscallExit(name: "connect", result: -Int64(ECONNREFUSED))))
             #expect(kinds.contains(.syscallExit(name: "close", result: 0)))
+            // The destination, in the connect() call's own context (tcp_v4_connect sets SYN_SENT).
+            #expect(events.contains { e in
+                if case .setState(_, let remote, "TCP_CLOSE", "TCP_SYN_SENT", _) = e.kind { e.pid == thread && remote?.port == 9 } else { false }
+            })
         }
     }
 }

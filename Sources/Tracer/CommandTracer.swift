@@ -1,0 +1,246 @@
+import Analysis
+import CSystem
+import Capture
+import Glibc
+import KernelEvents
+import PacketWire
+import Sockets
+import Synchronization
+import TraceModel
+
+/// What `synscope trace -- COMMAND` recorded.
+public struct CommandRun: Sendable {
+    public var command: [String]
+    /// Traced in the host's network namespace (`--host`) rather than a fresh one.
+    public var host: Bool
+    public var device: String
+    public var kernel: String
+    /// COMMAND's exit code, or 128 + the signal that ended it.
+    public var exitStatus: Int32
+    public var packets: [CapturedPacket]
+    public var linkType: LinkType
+    public var statistics: LiveCapture.Statistics
+    public var calls: TracedCalls
+    /// The network instance's events that belong to the run (KernelEventScope).
+    public var kernelEvents: [KernelEvent]
+    public var kernelEventsLost: Int
+    public var namespace: String?
+    public var hostNamespace: String?
+    public var interrupted: String?
+    /// Host mode: packets on the interface that were not the traced program's, left out.
+    public var packetsLeftOut = 0
+    /// Processes still running when COMMAND ended, stopped by synscope.
+    public var stoppedProcesses = 0
+}
+
+/// Runs a command under the kernel's eye: in a fresh network namespace whose loopback
+/// has a per-run name (or, with `host`, in the host's), libpcap on that device, one
+/// tracing instance for its packets and timers and one that follows the command's
+/// process tree (set_event_pid + event-fork) for its system calls.
+public enum CommandTracer {
+    public enum Failure: Error, Sendable {
+        case environment(EnvironmentError)
+        /// The command does not exist (exit 127, as env(1) and the shell do) or cannot be executed (126).
+        case cannotExecute(String, status: Int32)
+    }
+
+    public static func run(_ command: [String], host: Bool, interface: String?, settle: Int64) throws(Failure) -> CommandRun {
+        ProcessTree.becomeSubreaper()
+        let box = Box { () throws(Failure) -> CommandRun in try traceOnThisThread(command, host: host, interface: interface, settle: settle) }
+        return try box.runOnNewThread()
+    }
+
+    static func traceOnThisThread(_ command: [String], host: Bool, interface: String?, settle: Int64) throws(Failure) -> CommandRun {
+        let device: String
+        do throws(EnvironmentError) {
+            if host {
+                device = interface ?? "lo"
+            } else {
+                try NetworkNamespace.enterNew()
+                device = "syn-" + String(UInt16.random(in: 0...UInt16.max), radix: 16)
+                try NetworkNamespace.renameLoopback(to: device)
+            }
+        } catch { throw .environment(error) }
+        let loopback = !host || isLoopback(device)
+        let capture: LiveCapture
+        let network: KernelTracer
+        do throws(EnvironmentError) {
+            capture = try LiveCapture(device: device, filter: "tcp or udp or icmp or icmp6", inboundOnly: loopback)
+            network = try KernelTracer(device: device)
+        } catch { throw .environment(error) }
+        let child: GatedChild
+        do {
+            child = try GatedChild(command)
+        } catch GatedChild.Failure.notFound(let name) {
+            throw .cannotExecute("\(name): command not found", status: 127)
+        } catch GatedChild.Failure.notExecutable(let name, let e) {
+            throw .cannotExecute("\(name): \(String(cString: strerror(e)))", status: 126)
+        } catch {
+            throw .environment(EnvironmentError(.namespace, "cannot start \(command[0]): \(error)"))
+        }
+        let program: KernelTracer
+        do throws(EnvironmentError) {
+            program = try KernelTracer(following: child.pid)
+            try network.start()
+            try program.start()
+        } catch {
+            kill(child.pid, SIGKILL)
+            _ = ProcessTree.stopAll(grace: 0)
+            throw .environment(error)
+        }
+        if let e = child.release() {
+            _ = ProcessTree.stopAll(grace: 0)
+            network.remove(); program.remove()
+            throw .cannotExecute("\(command[0]): \(String(cString: strerror(e)))", status: e == ENOENT ? 127 : 126)
+        }
+
+        // While it runs: drain the capture and both instances; on SIGINT/SIGTERM pass the signal on
+        // (after 200 ms, in case the terminal already sent it to the whole process group), SIGKILL after 5 s.
+        var exitStatus: Int32 = 0
+        var interruptedAt: Int64?
+        var forwarded = false
+        while true {
+            capture.drain()
+            network.collect()
+            program.collect()
+            if let status = ProcessTree.poll(child.pid) { exitStatus = status; break }
+            if Interruption.isRequested {
+                let now = ProcessTree.now()
+                if interruptedAt == nil { interruptedAt = now }
+                if !forwarded, now - interruptedAt! >= 200_000_000 {
+                    let r = Interruption.requested
+                    kill(child.pid, r > 0 ? r : SIGTERM)
+                    forwarded = true
+                }
+                if now - interruptedAt! >= 5_000_000_000 { kill(child.pid, SIGKILL) }
+            }
+            usleep(5_000)
+        }
+        let stopped = ProcessTree.stopAll(grace: 1_000_000_000)
+        // The wire after the last process: a sentinel in our own namespace marks "everything sent
+        // so far is captured"; then quiet for 100 ms (FIN retransmissions of orphaned sockets) within `settle`.
+        if !host { sendSentinel(capture) }
+        capture.drainUntilQuiet(settle: 100_000_000, limit: Interruption.isRequested ? 0 : settle)
+        let net = network.stop()
+        let followed = program.stop()
+
+        let reports = net.events.filter { if case .errorReport = $0.kind { true } else { false } }
+        let calls = TracedCalls(events: merge(followed.events, reports), root: child.pid,
+                                rootName: String(command[0].split(separator: "/").last ?? "command"))
+        var packets = capture.packets
+        var leftOut = 0
+        if host { (packets, leftOut) = ownPackets(packets, calls: calls, events: net.events) }
+        let flows = KernelEventScope.flows(of: packets)
+        var run = CommandRun(command: command, host: host, device: device, kernel: kernelRelease, exitStatus: exitStatus, packets: packets,
+                             linkType: capture.linkType, statistics: capture.statistics(), calls: calls,
+                             kernelEvents: KernelEventScope.prune(net.events, threads: Set(calls.threads), flows: flows),
+                             kernelEventsLost: max(0, net.lost) + max(0, followed.lost),
+                             namespace: NetworkNamespace.currentThreadNamespace(), hostNamespace: NetworkNamespace.processNamespace())
+        run.packetsLeftOut = leftOut
+        run.stoppedProcesses = stopped
+        if Interruption.isRequested { run.interrupted = Interruption.describe(Interruption.requested) }
+        return run
+    }
+
+    /// Two time-ordered event lists as one (stable: the first list wins ties).
+    static func merge(_ a: [KernelEvent], _ b: [KernelEvent]) -> [KernelEvent] {
+        var out: [KernelEvent] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if j >= b.count || i < a.count && a[i].time <= b[j].time { out.append(a[i]); i += 1 } else { out.append(b[j]); j += 1 }
+        }
+        return out
+    }
+
+    /// Host mode: the packets of the traced program's connections, renumbered, and how many others were left out.
+    /// A connection is the program's when a traced socket holds its 4-tuple, a traced listener its local end,
+    /// or the kernel queued one of its packets in a traced task's system call.
+    static func ownPackets(_ packets: [CapturedPacket], calls: TracedCalls, events: [KernelEvent]) -> ([CapturedPacket], Int) {
+        var flows: Set<DirectedFlow> = []
+        var listeners: Set<SocketAddress> = []
+        for e in calls.events {
+            let outputs = Dictionary(e.outputs.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+            if e.call == "listen", case .address(let a)? = outputs["addr"] { listeners.insert(a) }
+            if case .address(let l)? = outputs["addr"], case .address(let r)? = outputs["peer"] { flows.insert(DirectedFlow(l, r)) }
+            if case .address(let l)? = outputs["local"], case .address(let r)? = e.argument("addr") { flows.insert(DirectedFlow(l, r)) }
+        }
+        let threads = Set(calls.threads)
+        let attested = KernelAttribution.attest(packets: packets.map { ($0.frame, $0.timestamp, $0.originalLength) }, events: events)
+        var packetFlows: [Int: DirectedFlow] = [:]
+        for p in packets {
+            let decoded = p.bytes.withUnsafeBytes { PacketDecoder.decode($0, linkType: p.linkType, originalLength: p.originalLength) }
+            guard let s = TCPSegment(decoded, frame: p.frame, time: p.timestamp) else { continue }
+            packetFlows[p.frame] = s.flow
+            if case .syscall(let t)? = attested[p.frame]?.origin, threads.contains(t) { flows.insert(s.flow) }
+        }
+        var kept: [CapturedPacket] = []
+        for p in packets {
+            guard let f = packetFlows[p.frame] else { continue }
+            let mine = flows.contains(f) || flows.contains(f.reversed) || listeners.contains { l in
+                [f.source, f.destination].contains { $0.port == l.port && ($0.address == l.address || l.address == .v4(.any) || l.address == .v6(.any)) }
+            }
+            guard mine else { continue }
+            var q = p
+            q.frame = kept.count + 1
+            kept.append(q)
+        }
+        return (kept, packets.count - kept.count)
+    }
+
+    static func sendSentinel(_ capture: LiveCapture) {
+        let marker = Sentinel.marker()
+        capture.sentinel = marker
+        let before = capture.sentinelsSeen
+        guard Sentinel.send(marker) else { return }
+        _ = capture.drain(until: { capture.sentinelsSeen > before }, limit: 1_000_000_000, step: 1_000_000)
+    }
+
+    /// ARPHRD_LOOPBACK (772) in /sys/class/net/DEV/type.
+    static func isLoopback(_ device: String) -> Bool {
+        guard let f = fopen("/sys/class/net/\(device)/type", "r") else { return device == "lo" }
+        defer { fclose(f) }
+        var buffer = [CChar](repeating: 0, count: 32)
+        guard fgets(&buffer, 32, f) != nil else { return false }
+        return atoi(buffer) == 772
+    }
+
+    static var kernelRelease: String {
+        var u = utsname()
+        uname(&u)
+        return withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+}
+
+/// Runs the trace on a pthread of its own (a namespace belongs to the thread that unshared it)
+/// while the calling thread waits and, on SIGINT/SIGTERM, wakes it.
+final class Box: @unchecked Sendable {
+    let body: () throws(CommandTracer.Failure) -> CommandRun
+    var result: Result<CommandRun, CommandTracer.Failure>?
+    let done = Atomic<Bool>(false)
+
+    init(_ body: @escaping () throws(CommandTracer.Failure) -> CommandRun) { self.body = body }
+
+    func runOnNewThread() throws(CommandTracer.Failure) -> CommandRun {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let status = pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            do throws(CommandTracer.Failure) { box.result = .success(try box.body()) } catch { box.result = .failure(error) }
+            box.done.store(true, ordering: .releasing)
+            return nil
+        }, context)
+        guard status == 0 else {
+            Unmanaged<Box>.fromOpaque(context).release()
+            throw .environment(EnvironmentError(.namespace, "cannot start the trace thread: \(String(cString: strerror(status)))"))
+        }
+        Interruption.setTarget(thread)
+        while !done.load(ordering: .acquiring) { usleep(10_000) }
+        Interruption.setTarget(nil)
+        pthread_join(thread, nil)
+        switch result! {
+        case .success(let run): return run
+        case .failure(let e): throw e
+        }
+    }
+}
