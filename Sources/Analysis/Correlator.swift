@@ -16,8 +16,14 @@ public enum Correlator {
         // 1. Analyse the segments.
         var tracker = ConnectionTracker(options: .init(keepSegments: true))
         var annotated: [AnnotatedSegment] = []
-        for s in segments { annotated.append(tracker.observe(s).segment) }
-        var connections = tracker.finish()
+        // Connections finished long enough before the end are emitted along the way (a long trace has many).
+        var connections: [Connection] = []
+        for s in segments {
+            let observed = tracker.observe(s)
+            annotated.append(observed.segment)
+            connections += observed.emitted
+        }
+        connections += tracker.finish()
         let byFrame = Dictionary(connections.flatMap(\.segments).map { ($0.segment.frame, $0) }, uniquingKeysWith: { a, _ in a })
         // The tracker's kept segments carry states filled in later (the responder's answer); prefer them.
         annotated = annotated.map { byFrame[$0.segment.frame] ?? $0 }

@@ -53,7 +53,8 @@ public enum HTMLReport {
     }
 
     static func verdict(_ r: RunRecord) -> (text: String, cls: String) {
-        r.results.isEmpty ? ("unchecked", "unchecked") : r.passed ? ("PASS", "pass") : ("DIFF", "diff")
+        if let status = r.metadata.exitStatus { return ("exit \(status)", status == 0 ? "pass" : "diff") }
+        return r.results.isEmpty ? ("unchecked", "unchecked") : r.passed ? ("PASS", "pass") : ("DIFF", "diff")
     }
 
     static func index(runs: [RunRecord], connections: [(file: String, connections: [Connection])]) -> String {
@@ -75,7 +76,8 @@ public enum HTMLReport {
         let t = r.timeline
         let v = verdict(r)
         var s = "<section class=\"run\" id=\"\(id)\">\n"
-        s += "<h2>scenario \(HTMLText.escape(r.scenario)) <span class=\"badge \(v.cls)\">\(v.text)</span></h2>\n"
+        let heading = r.metadata.command != nil ? "trace" : "scenario \(r.scenario)"
+        s += "<h2>\(HTMLText.escape(heading)) <span class=\"badge \(v.cls)\">\(v.text)</span></h2>\n"
         var meta = [r.metadata.ipv6 ? "IPv6 (::1)" : "IPv4 (127.0.0.1)", "kernel " + r.metadata.kernel,
                     plural(t.sockets.count, "socket"), plural(t.syscalls.count, "call"), plural(t.segments.count, "segment")]
         if !t.datagrams.isEmpty { meta.append(plural(t.datagrams.count, "datagram")) }
@@ -85,10 +87,14 @@ public enum HTMLReport {
         if r.metadata.captureDropped > 0 {
             s += "<p class=\"warning\">The kernel dropped \(r.metadata.captureDropped) packets during the capture: this timeline is incomplete.</p>\n"
         }
-        s += "<h3>Expectations</h3>\n"
-        if r.results.isEmpty {
+        if let status = r.metadata.exitStatus { s += "<p class=\"meta\">exit status \(status)</p>\n" }
+        if r.metadata.command != nil {
+            // A traced command foretells nothing: there are no expectations to check.
+        } else if r.results.isEmpty {
+            s += "<h3>Expectations</h3>\n"
             s += "<p class=\"meta\">No expectations: the scenario is not in this synscope's catalogue.</p>\n"
         } else {
+            s += "<h3>Expectations</h3>\n"
             s += "<ul class=\"expect\">\n"
             for e in r.results {
                 s += e.passed ? "<li class=\"ok\"><span class=\"badge pass\">ok</span> " : "<li class=\"diff\"><span class=\"badge diff\">DIFF</span> "
@@ -97,6 +103,10 @@ public enum HTMLReport {
                 s += "</li>\n"
             }
             s += "</ul>\n<p class=\"verdict \(v.cls)\">\(v.text) \(HTMLText.escape(r.scenario))</p>\n"
+        }
+        if TimelineSummary.applies(t) {
+            s += "<h3>Connections</h3>\n" + TimelineSummary.html(t) + "</section>\n"
+            return s
         }
         let (diagram, lanes) = HTMLDiagramBuilder.diagram(run: r, id: id + "-diagram")
         s += "<h3>Connections</h3>\n"

@@ -28,10 +28,11 @@ public enum MarkdownReport {
     }
 
     static func run(_ r: RunRecord) -> String {
-        var s = "## scenario \(r.scenario)\n\n"
-        s += "\(r.metadata.summary)\n\n"
+        var s = r.metadata.command != nil ? "## trace\n\n`\(r.metadata.summary)`\n\n" : "## scenario \(r.scenario)\n\n\(r.metadata.summary)\n\n"
         s += "Kernel `\(r.metadata.kernel)`, \(r.metadata.ipv6 ? "::1" : "127.0.0.1"). "
-        s += r.results.isEmpty ? "No expectations checked.\n\n" : (r.passed ? "**PASS**\n\n" : "**DIFF**\n\n")
+        if let status = r.metadata.exitStatus { s += "Exit status \(status).\n\n" }
+        else { s += r.results.isEmpty ? "No expectations checked.\n\n" : (r.passed ? "**PASS**\n\n" : "**DIFF**\n\n") }
+        if TimelineSummary.applies(r.timeline) { return s + TimelineSummary.markdown(r.timeline, cell: cell) }
         s += "```mermaid\nsequenceDiagram\n"
         // Participants are declared first, messages after (Mermaid orders lanes by declaration).
         var declarations = ""

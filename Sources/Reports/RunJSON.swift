@@ -23,7 +23,28 @@ public enum RunJSON {
     }
 
     static func append(_ r: RunRecord, to s: inout ByteSink) {
-        s.append("{\"scenario\":"); s.append(jsonString: r.scenario)
+        let m = r.metadata
+        // A trace of a command has no scenario; it has the command, its processes and its exit status.
+        s.append("{\"scenario\":")
+        if m.command != nil { s.append("null") } else { s.append(jsonString: r.scenario) }
+        if let command = m.command {
+            s.append(",\"command\":["); s.append(command.map { quoted($0) }.joined(separator: ",")); s.append("]")
+            s.append(",\"namespace\":"); s.append(m.host == true ? "\"host\"" : "\"private\"")
+            s.append(",\"device\":"); s.append(jsonString: m.device ?? "lo")
+            s.append(",\"exit_status\":"); if let x = m.exitStatus { s.append(decimal: x) } else { s.append("null") }
+            s.append(",\"processes\":[")
+            for (i, p) in (m.processes ?? []).enumerated() {
+                if i > 0 { s.append(",") }
+                s.append("{\"name\":"); s.append(jsonString: p.name)
+                s.append(",\"pid\":"); s.append(decimal: p.pid)
+                s.append(",\"parent\":"); if let q = p.parent { s.append(decimal: q) } else { s.append("null") }
+                s.append(",\"programs\":["); s.append(p.programs.map { quoted($0) }.joined(separator: ",")); s.append("]")
+                s.append(",\"exited\":"); if let t = p.exited { s.append("\""); s.append(t.decimalString); s.append("\"") } else { s.append("null") }
+                s.append("}")
+            }
+            s.append("],\"left_out\":{\"calls\":"); s.append(decimal: m.callsLeftOut ?? 0)
+            s.append(",\"packets\":"); s.append(decimal: m.packetsLeftOut ?? 0); s.append("}")
+        }
         s.append(",\"kernel\":"); s.append(jsonString: r.metadata.kernel)
         s.append(",\"family\":"); s.append(jsonString: r.metadata.ipv6 ? "ipv6" : "ipv4")
         s.append(",\"sockets\":["); s.append(r.timeline.sockets.map { quoted($0) }.joined(separator: ",")); s.append("]")
@@ -90,6 +111,8 @@ public enum RunJSON {
         s.append(",\"call\":"); s.append(jsonString: e.call)
         s.append(",\"thread\":"); if let t = e.thread { s.append(jsonString: t) } else { s.append("null") }
         s.append(",\"tid\":"); if let t = e.tid { s.append(decimal: t) } else { s.append("null") }
+        s.append(",\"process\":")
+        if let p = e.process { s.append("{\"name\":"); s.append(jsonString: p.name); s.append(",\"pid\":"); s.append(decimal: p.pid); s.append("}") } else { s.append("null") }
         s.append(",\"args\":{")
         for (i, a) in e.arguments.enumerated() {
             if i > 0 { s.append(",") }

@@ -9,6 +9,9 @@ public enum TimelineText {
     /// Renders the ladder `width` columns wide; `color` adds ANSI colours;
     /// without `full`, runs of plain data segments are collapsed into one line.
     public static func render(_ t: Timeline, width: Int = 100, color: Bool = false, full: Bool = false) -> String {
+        if !full && TimelineSummary.applies(t) {
+            return TimelineSummary.text(t) + (CauseLabel.summary(t).map { "\n" + $0 + "\n" } ?? "")
+        }
         let fold = LaneFold.fold(t.sockets)
         let lanes = t.sockets.isEmpty ? ["-"] : LaneFold.lanes(t.sockets, fold)
         var ladder = Ladder(lanes: lanes, width: width, color: color)
@@ -42,7 +45,9 @@ public enum TimelineText {
             let ms = Timestamp.milliseconds(entry.time.nanoseconds - start.nanoseconds)
             switch entry {
             case .syscall(let c):
-                var text = "#\(c.index) " + (c.event.thread.map { "[\($0)] " } ?? "") + c.event.strace
+                // A traced program's call made by a process other than the socket's creator names it.
+                let by = c.event.process.flatMap { c.event.socket.hasPrefix("\($0) ") ? nil : "[\($0)] " }
+                var text = "#\(c.index) " + (c.event.thread.map { "[\($0)] " } ?? by ?? "") + c.event.strace
                 if c.event.error != nil { text = ladder.paint(text, .error) }
                 if let r = c.returnedAfter { text += ladder.paint("   (returned after #\(r))", .dim) }
                 ladder.onLane(ms, lane: column(c.event.socket), text)

@@ -99,8 +99,11 @@ public enum CommandTracer {
         var exitStatus: Int32 = 0
         var interruptedAt: Int64?
         var forwarded = false
+        // The capture is drained on a thread of its own: its ring holds only ~500 full-size loopback
+        // frames, and reading the tracing instances can take longer than that many packets take to come.
+        let drainer = Drainer(capture)
+        drainer.start()
         while true {
-            capture.drain()
             network.collect()
             program.collect()
             if let status = ProcessTree.poll(child.pid) { exitStatus = status; break }
@@ -117,6 +120,7 @@ public enum CommandTracer {
             usleep(5_000)
         }
         let stopped = ProcessTree.stopAll(grace: 1_000_000_000)
+        drainer.stop()
         // The wire after the last process: a sentinel in our own namespace marks "everything sent
         // so far is captured"; then quiet for 100 ms (FIN retransmissions of orphaned sockets) within `settle`.
         if !host { sendSentinel(capture) }
@@ -242,5 +246,34 @@ final class Box: @unchecked Sendable {
         case .success(let run): return run
         case .failure(let e): throw e
         }
+    }
+}
+
+/// Drains a live capture on its own pthread until stopped; the capture is not touched by
+/// anyone else meanwhile (stop() joins the thread before the capture is used again).
+final class Drainer: @unchecked Sendable {
+    let capture: LiveCapture
+    let stopping = Atomic<Bool>(false)
+    var thread = pthread_t()
+    var started = false
+
+    init(_ capture: LiveCapture) { self.capture = capture }
+
+    func start() {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        started = pthread_create(&thread, nil, { raw in
+            let d = Unmanaged<Drainer>.fromOpaque(raw!).takeRetainedValue()
+            while !d.stopping.load(ordering: .acquiring) {
+                if d.capture.drain() == 0 { usleep(1_000) }
+            }
+            return nil
+        }, context) == 0
+        if !started { Unmanaged<Drainer>.fromOpaque(context).release() }
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        if started { pthread_join(thread, nil); started = false }
+        capture.drain()
     }
 }
