@@ -45,6 +45,9 @@ extension Correlator {
             }
         }
         let answered = answeredFrames(attested)
+        let index = CallIndex(calls, threads: input.threads)
+        var byFlow: [DirectedFlow: [TimelineSegment]] = [:]
+        for s in segments { byFlow[s.segment.flow, default: []].append(s) }
         var agreement = InferenceAgreement(agree: 0, total: 0, differences: [])
         for i in segments.indices {
             let inferred = segments[i]
@@ -55,21 +58,22 @@ extension Correlator {
             switch a.origin {
             case .syscall(let thread):
                 evidence.thread = thread
-                var running = callRunning(at: inferred.segment.time, thread: thread, calls: calls, threads: input.threads)
+                var running = index.running(at: inferred.segment.time, thread: thread)
                 // Two threads sending same-length segments at once can have their queue events
                 // matched crosswise (the capture ring may see them in the other order). A
                 // segment queued inside a call comes from that call's socket: when the kernel's
                 // socket table says another socket holds the 4-tuple and that socket's call
                 // was running too, that call is the one.
                 if let owner = inferred.sender, let r = running, r.event.socket != owner,
-                   let own = calls.last(where: { $0.event.socket == owner && $0.event.begin <= inferred.segment.time && inferred.segment.time <= $0.event.end }) {
+                   let own = index.last(on: owner, where: { $0.event.begin <= inferred.segment.time && inferred.segment.time <= $0.event.end }) {
                     running = own
                     evidence.thread = own.event.tid ?? thread
                 }
                 call = running?.event
-                if let p = a.processing ?? backlogSegment(for: inferred.segment, since: running?.event.begin, received: segments,
-                                                          answered: answered), let index = indexOfFrame[p] {
-                    cause = .reply(to: index)
+                if let p = a.processing ?? backlogSegment(for: inferred.segment, since: running?.event.begin,
+                                                          received: inferred.segment.flow.source == inferred.segment.flow.destination ? segments : byFlow[inferred.segment.flow.reversed] ?? [],
+                                                          answered: answered), let at = indexOfFrame[p] {
+                    cause = .reply(to: at)
                 } else {
                     cause = running.map { .syscall(event: $0.index) } ?? .timer("unknown")
                 }
@@ -143,11 +147,6 @@ extension Correlator {
         return answered
     }
 
-    /// The call a thread was in at `time`: the one whose window holds it, else the last one begun before.
-    static func callRunning(at time: Timestamp, thread: Int32, calls: [TimelineSyscall], threads: Set<Int32>) -> TimelineSyscall? {
-        let mine = calls.filter { ($0.event.tid.map { $0 == thread } ?? threads.contains(thread)) && $0.event.socket != "namespace" && $0.event.socket != "firewall" }
-        return mine.last { $0.event.begin <= time && time <= $0.event.end } ?? mine.last { $0.event.begin <= time }
-    }
 
     /// A SYN that reached a listener, drew no answer and was not freed by
     /// kfree_skb was dropped silently when a listener counter moved while it
@@ -172,6 +171,10 @@ extension Correlator {
     static func stateChanges(_ events: [KernelEvent], flows: Set<DirectedFlow>, owners: SocketOwners,
                              calls: [TimelineSyscall], segments: [TimelineSegment]) -> [StateChange] {
         var changes: [StateChange] = []
+        var callsOfThread: [Int32: [TimelineSyscall]] = [:]
+        for c in calls { if let t = c.event.tid { callsOfThread[t, default: []].append(c) } }
+        var synOfCall: [Int: [TimelineSegment]] = [:]
+        for g in segments where g.segment.isBareSYN { if case .syscall(let c) = g.cause { synOfCall[c, default: []].append(g) } }
         for e in events {
             guard case .setState(let l?, let r?, let old, let new, _) = e.kind else { continue }
             var (local, remote) = (l, r)
@@ -179,8 +182,8 @@ extension Correlator {
             // (tcp_v4_connect sets the state, then inet_hash_connect binds): the port is that
             // of the SYN the same call sent.
             if l.port == 0, e.context == .process,
-               let call = calls.last(where: { $0.event.tid == e.pid && $0.event.begin <= e.time && e.time <= $0.event.end }),
-               let syn = segments.first(where: { $0.cause == .syscall(event: call.index) && $0.segment.isBareSYN && $0.segment.flow.destination == r }) {
+               let call = callsOfThread[e.pid]?.last(where: { $0.event.begin <= e.time && e.time <= $0.event.end }),
+               let syn = synOfCall[call.index]?.first(where: { $0.segment.flow.destination == r }) {
                 local = syn.segment.flow.source
             }
             let flow = DirectedFlow(local, remote)

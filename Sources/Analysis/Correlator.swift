@@ -43,16 +43,21 @@ public enum Correlator {
         var segs: [TimelineSegment] = []
         var grams: [TimelineDatagram] = []
         var entries: [TimelineEntry] = []
+        let connectionOfID = Dictionary(connections.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var history = History()
         for (index, item) in items.enumerated() {
             switch item.2 {
             case .call(let e):
                 let call = TimelineSyscall(index: index, event: e)
                 calls.append(call)
+                history.calls[e.socket, default: []].append(call)
                 entries.append(.syscall(call))
             case .seg(let a):
-                let connection = connections.first { $0.id == a.connection }
-                let seg = classify(a, index: index, owners: owners, calls: calls, earlier: segs, connection: connection)
+                let seg = classify(a, index: index, owners: owners, calls: calls, earlier: segs, connection: connectionOfID[a.connection],
+                                   history: history)
                 segs.append(seg)
+                history.segments[seg.segment.flow, default: []].append(seg)
+                if seg.segment.isSYNACK { history.synAcks.append(seg) }
                 entries.append(.segment(seg))
             case .datagram(let d):
                 let g = classify(d, index: index, calls: calls, earlier: grams)
@@ -71,11 +76,14 @@ public enum Correlator {
         }
 
         // 4. Back-links: what each call caused, and which segment let a blocking call return.
+        var caused: [Int: [Int]] = [:]
+        for g in segs { if case .syscall(let c) = g.cause { caused[c, default: []].append(g.index) } }
+        for g in grams { if case .syscall(let c) = g.cause { caused[c, default: []].append(g.index) } }
+        let received = SegmentIndex(segs)
         for i in entries.indices {
             guard case .syscall(var call) = entries[i] else { continue }
-            call.caused = (segs.filter { if case .syscall(call.index) = $0.cause { true } else { false } }.map(\.index)
-                + grams.filter { if case .syscall(call.index) = $0.cause { true } else { false } }.map(\.index)).sorted()
-            call.returnedAfter = returnedAfter(call.event, segments: segs, owners: owners)
+            call.caused = (caused[call.index] ?? []).sorted()
+            call.returnedAfter = returnedAfter(call.event, segments: received)
             entries[i] = .syscall(call)
         }
         connections.sort { $0.id < $1.id }
@@ -103,8 +111,15 @@ public enum Correlator {
 
     // MARK: Causes
 
+    /// What came before a segment, indexed: the calls per socket, the segments per flow.
+    struct History {
+        var calls: [String: [TimelineSyscall]] = [:]
+        var segments: [DirectedFlow: [TimelineSegment]] = [:]
+        var synAcks: [TimelineSegment] = []
+    }
+
     static func classify(_ a: AnnotatedSegment, index: Int, owners: SocketOwners, calls: [TimelineSyscall],
-                         earlier: [TimelineSegment], connection: Connection?) -> TimelineSegment {
+                         earlier: [TimelineSegment], connection: Connection?, history: History) -> TimelineSegment {
         let s = a.segment
         // A 4-tuple can carry several connections over a run (TIME-WAIT reuse):
         // its owner is the socket that held it by the end of this connection.
@@ -122,11 +137,11 @@ public enum Correlator {
         /// The latest call of one of `names` on the sender's socket that began before the segment.
         func lastCall(_ names: Set<String>) -> TimelineSyscall? {
             guard let sender else { return nil }
-            return calls.last { $0.event.socket == sender && names.contains($0.event.call) && $0.event.begin <= s.time }
+            return history.calls[sender]?.last { names.contains($0.event.call) && $0.event.begin <= s.time }
         }
         /// The latest earlier segment of the opposite direction (or, self-connected, the same tuple).
         func lastFromPeer(where match: (TCPSegment) -> Bool) -> TimelineSegment? {
-            earlier.last { $0.segment.flow == s.flow.reversed && match($0.segment) }
+            history.segments[s.flow.reversed]?.last { match($0.segment) }
         }
         let selfConnect = s.flow.source == s.flow.destination
 
@@ -138,7 +153,7 @@ public enum Correlator {
         }
         // A first SYN-ACK answers a SYN even when Wireshark's rules call it a
         // retransmission (its sequence number was already used by this side's own SYN).
-        let firstSYNACK = s.isSYNACK && !earlier.contains { $0.segment.flow == s.flow && $0.segment.isSYNACK && $0.segment.sequence == s.sequence }
+        let firstSYNACK = s.isSYNACK && !history.synAcks.contains { $0.segment.flow == s.flow && $0.segment.sequence == s.sequence }
             && earlier.contains { $0.segment.isBareSYN && $0.segment.nextSequence == s.acknowledgment }
         if !firstSYNACK && (a.findings.contains(.retransmission) || a.findings.contains(.outOfOrder) && s.isSYN) {
             let what = s.isBareSYN ? "SYN" : s.isSYNACK ? "SYN-ACK" : s.isFIN ? "FIN" : "segment"
@@ -178,7 +193,7 @@ public enum Correlator {
         }
         if s.isRST {
             // A refusal answers a SYN of a connection that never got a SYN-ACK.
-            let answered = earlier.contains { $0.annotated.connection == a.connection && $0.segment.isSYNACK }
+            let answered = history.synAcks.contains { $0.annotated.connection == a.connection }
             if !answered, let syn = lastFromPeer(where: { $0.isBareSYN && $0.nextSequence == s.acknowledgment }) {
                 let listensLater = sender.flatMap { owners.listenTime[$0] }.map { $0 > s.time } ?? false
                 let why = sender == nil ? "nothing listens on \(from)"
@@ -198,9 +213,9 @@ public enum Correlator {
                 }
                 return result(.syscall(event: c.index), "RST from close(): \(why)")
             }
-            let ownLast = earlier.last { $0.segment.flow == s.flow }
+            let ownLast = history.segments[s.flow]?.last
             if let probe = ownLast, probe.annotated.findings.contains(.keepAlive),
-               !earlier.contains(where: { $0.segment.flow == s.flow.reversed && $0.index > probe.index }) {
+               !(history.segments[s.flow.reversed] ?? []).contains(where: { $0.index > probe.index }) {
                 return result(.timer("keepalive"), "RST from \(from)'s kernel: its keepalive probes went unanswered (TCP_KEEPCNT), so it drops the connection; the next call gets ETIMEDOUT")
             }
             if let peer = lastFromPeer(where: { _ in true }) {
@@ -232,7 +247,7 @@ public enum Correlator {
             return result(.reply(to: probe.index), "ACK of the keepalive probe: \(from)'s kernel answers at once, so the connection is alive")
         }
         // A pure ACK: answers what it acknowledges.
-        if let acked = earlier.last(where: { ($0.segment.flow == s.flow.reversed || selfConnect)
+        if let acked = (selfConnect ? earlier : history.segments[s.flow.reversed] ?? []).last(where: { ($0.segment.flow == s.flow.reversed || selfConnect)
             && $0.segment.sequenceLength > 0 && $0.segment.nextSequence == s.acknowledgment }) {
             let delay = s.time.nanoseconds - acked.segment.time.nanoseconds
             var what = acked.segment.isSYNACK ? "the SYN-ACK: the handshake is complete"
@@ -254,26 +269,39 @@ public enum Correlator {
         return result(.timer("unknown"), "ACK from \(from)")
     }
 
+    /// The segments of a timeline by receiving socket, by destination address and by flow, in order.
+    struct SegmentIndex {
+        var byReceiver: [String: [TimelineSegment]] = [:]
+        var byDestination: [SocketAddress: [TimelineSegment]] = [:]
+        var byFlow: [DirectedFlow: [TimelineSegment]] = [:]
+        init(_ segments: [TimelineSegment]) {
+            for g in segments {
+                if let r = g.receiver { byReceiver[r, default: []].append(g) }
+                byDestination[g.segment.flow.destination, default: []].append(g)
+                byFlow[g.segment.flow, default: []].append(g)
+            }
+        }
+    }
+
     /// The segment that let a blocking call return.
-    static func returnedAfter(_ e: SyscallEvent, segments: [TimelineSegment], owners: SocketOwners) -> Int? {
-        let received = { (seg: TimelineSegment, name: String) -> Bool in seg.receiver == name }
+    static func returnedAfter(_ e: SyscallEvent, segments: SegmentIndex) -> Int? {
+        let mine = segments.byReceiver[e.socket] ?? []
         switch e.call {
         case "connect":
             guard e.error != .inProgress else { return nil }
             // connect() returns once the SYN-ACK (or the RST) has arrived.
-            return segments.last { $0.segment.time >= e.begin && $0.segment.time <= e.end && received($0, e.socket)
-                && ($0.segment.isSYNACK || $0.segment.isRST) }?.index
+            return mine.last { $0.segment.time >= e.begin && $0.segment.time <= e.end && ($0.segment.isSYNACK || $0.segment.isRST) }?.index
         case "accept", "accept4":
             guard e.error == nil, case .address(let peer)? = e.outputs.first(where: { $0.name == "peer" })?.value else { return nil }
             // accept() returns once the handshake's last ACK put the connection in
             // the accept queue: the first ACK from the peer after the latest SYN-ACK to it.
-            let toPeer = segments.filter { $0.segment.flow.destination == peer && $0.segment.time <= e.end }
+            let toPeer = (segments.byDestination[peer] ?? []).filter { $0.segment.time <= e.end }
             guard let synack = toPeer.last(where: { $0.segment.isSYNACK }) else { return nil }
-            return segments.first { $0.segment.flow == synack.segment.flow.reversed && $0.segment.hasACK && !$0.segment.isSYN
+            return segments.byFlow[synack.segment.flow.reversed]?.first { $0.segment.hasACK && !$0.segment.isSYN
                 && $0.index > synack.index && $0.segment.time <= e.end }?.index
         case "recv", "recvfrom", "recvmsg", "read", "readv":
             // The data it read, the FIN behind an end of file, or the RST behind ECONNRESET.
-            let before = segments.filter { received($0, e.socket) && $0.segment.time <= e.end }
+            let before = mine.filter { $0.segment.time <= e.end }
             if let n = e.result, n > 0 { return before.last { $0.segment.payloadLength > 0 }?.index }
             if e.result == 0 { return before.last { $0.segment.isFIN }?.index }
             if e.error == .connectionReset { return before.last { $0.segment.isRST }?.index }

@@ -15,9 +15,12 @@ struct SocketOwners {
     var lingerZero: Set<String> = []
     /// The backlog each listener asked for.
     var backlog: [String: Int] = [:]
+    /// Whether any call carries the kernel's socket table (a traced program's calls do not).
+    var hasSnapshots = false
 
     init(events: [SyscallEvent]) {
         for e in events {
+            if !e.snapshot.isEmpty { hasSnapshots = true }
             for snap in e.snapshot {
                 if let l = snap.local, let r = snap.remote { hold(DirectedFlow(l, r), snap.socket, since: e.begin) }
                 if let l = snap.local, snap.remote == nil, bound[l] == nil { bound[l] = snap.socket }
@@ -90,7 +93,7 @@ struct SocketOwners {
     /// `address` had more completed connections queued than its backlog at
     /// the last snapshot before `time`.
     func fullAcceptQueue(at address: SocketAddress, before time: Timestamp, calls: [TimelineSyscall]) -> String? {
-        guard let listener = bound[address] ?? wildcard(address), listening.contains(listener),
+        guard hasSnapshots, let listener = bound[address] ?? wildcard(address), listening.contains(listener),
               let backlog = backlog[listener],
               let queue = calls.last(where: { $0.event.end <= time && !$0.event.snapshot.isEmpty })?.event.snapshot.first(where: { $0.socket == listener })?.receiveQueue,
               queue > backlog else { return nil }
