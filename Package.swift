@@ -52,7 +52,8 @@ let package = Package(
         // Examples/ holds scenario files the tests read by path.
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Sockets", "Capture", "Analysis", "Reports", "TraceModel"],
                     exclude: ["Examples"]),
-        .testTarget(name: "TracerTests", dependencies: ["Tracer", "Scenarios", "Reports", "Analysis", "Capture", "KernelEvents", "Sockets", "TraceModel"]),
+        .testTarget(name: "TracerTests", dependencies: ["Tracer", "Scenarios", "Reports", "Analysis", "Capture", "KernelEvents", "Sockets", "TraceModel"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Capture", "PacketWire", "TraceModel"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Analysis", "Capture", "PacketWire", "TraceModel"]),
     ],

@@ -95,6 +95,8 @@ public enum CauseWording {
             return "\(what) sent by the kernel while it processed the [\(r.flags.tcpdumpNotation)] from \(r.flow.source.hostPort)\(side)"
         case .timer(let kind):
             return "\(what) sent when the kernel timer \(evidence.timer ?? kind) fired (\(kind))"
+        case .untraced(let task):
+            return "\(what) queued by the kernel inside a system call of task \(task), which this trace does not follow"
         }
     }
 

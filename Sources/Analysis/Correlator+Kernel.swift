@@ -75,7 +75,8 @@ extension Correlator {
                                                           answered: answered), let at = indexOfFrame[p] {
                     cause = .reply(to: at)
                 } else {
-                    cause = running.map { .syscall(event: $0.index) } ?? .timer("unknown")
+                    cause = running.map { .syscall(event: $0.index) }
+                        ?? (input.threads.contains(thread) ? .timer("unknown") : .untraced(task: thread))
                 }
             case .reply(let frame):
                 evidence.context = .softirq
@@ -201,6 +202,7 @@ extension Correlator {
         case .syscall(let e): "caused by #\(e)"
         case .reply(let e): "reply to #\(e)"
         case .timer(let name): "timer (\(name))"
+        case .untraced(let task): "task \(task), not traced"
         }
     }
 }

@@ -68,6 +68,18 @@ public enum KernelAttribution {
         return result
     }
 
+    /// `events` without the net_dev_queue and netif_receive_skb events of `dropped` frames: what a
+    /// capture that keeps only some of the device's packets (`trace --host`) must store, so that the
+    /// packets it keeps match their own queue events when the run is rebuilt.
+    public static func events(_ events: [KernelEvent], without dropped: Set<Int>, packets: [Packet]) -> [KernelEvent] {
+        var remove: Set<Int> = []
+        for (q, frame) in match(packets: packets, events: events) where dropped.contains(frame) {
+            remove.insert(q)
+            if let r = receiveIndex(ofQueue: q, events: events) { remove.insert(r) }
+        }
+        return events.indices.filter { !remove.contains($0) }.map { events[$0] }
+    }
+
     /// Event index of each packet's net_dev_queue → frame: the earliest unmatched queue event of the same
     /// length within `window` of the packet's time (libpcap sees each packet once, in queue order).
     static func match(packets: [Packet], events: [KernelEvent]) -> [(Int, Int)] {

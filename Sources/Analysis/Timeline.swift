@@ -9,6 +9,9 @@ public enum SegmentCause: Hashable, Sendable {
     case reply(to: Int)
     /// A kernel timer: retransmission, keepalive, delayed ACK, zero-window probe.
     case timer(String)
+    /// Queued inside a system call of a task the trace does not follow (`trace --host`: another
+    /// program's socket on the same interface): the kernel's events name the task, not the call.
+    case untraced(task: Int32)
 }
 
 /// A socket call on the timeline.

@@ -1,3 +1,4 @@
+import PacketWire
 import TraceModel
 
 /// The socket calls of a traced program (`synscope trace`), rebuilt from the kernel's record of
@@ -66,8 +67,8 @@ extension TracedCalls {
         var local: SocketAddress?
         var remote: SocketAddress?
         var cloexec = false
-        /// An error the kernel reported on it (inet_sk_error_report) not yet read with SO_ERROR.
-        var pendingError: Int32?
+        /// When SO_ERROR was last read on it (an error reported before that was consumed).
+        var errorRead: Timestamp?
     }
 
     /// The descriptors of one fd table that name an IP socket (index into `sockets`).
@@ -99,6 +100,8 @@ extension TracedCalls {
         /// A wait of a thread not yet given to a socket: (event, number of waits merged).
         var waiting: [Int32: (event: SyscallEvent, count: Int)] = [:]
         var exitBegan: [Int32: Timestamp] = [:]
+        /// inet_sk_error_report events so far: when, on which 4-tuple, which errno (sk_err).
+        var errorReports: [(time: Timestamp, flow: DirectedFlow, errno: Int32)] = []
 
         init(root: Int32, rootName: String) {
             processOf[root] = root
@@ -151,9 +154,7 @@ extension TracedCalls {
                 if e.context == .process, pending[e.pid] != nil { pending[e.pid]!.facts.append(e.kind) }
             case .errorReport(let local, let remote, let errno):
                 if e.context == .process, pending[e.pid] != nil { pending[e.pid]!.facts.append(e.kind) }
-                for i in sockets.indices where sockets[i].local == local && sockets[i].remote == remote && local != nil {
-                    sockets[i].pendingError = errno
-                }
+                if let local, let remote { errorReports.append((e.time, DirectedFlow(local, remote), errno)) }
             default:
                 break
             }
@@ -267,13 +268,16 @@ extension TracedCalls {
                     if p.args.count > 1 { args.append(.init("how", .text(["SHUT_RD", "SHUT_WR", "SHUT_RDWR"][Int(min(p.args[1], 2))]))) }
                 case "setsockopt", "getsockopt":
                     if p.args.count > 2 { args.append(.init("option", .text(SocketOptionName.name(level: p.args[1], option: p.args[2])))) }
-                    if p.name == "getsockopt", p.args.count > 2, p.args[1] == 1, p.args[2] == 4, ok {
-                        if let err = sockets[i].pendingError {
-                            outputs.append(.init("SO_ERROR", .text(Errno(rawValue: err).name)))
-                            sockets[i].pendingError = nil
-                        } else if sockets[i].local != nil {
-                            outputs.append(.init("SO_ERROR", .text("0")))
-                        }
+                    // SO_ERROR returns and clears sk_err, which the kernel sets with an error report
+                    // (sk_error_report: tcp_reset, ICMP errors). Its value is behind a pointer; it is
+                    // the last report on this socket's 4-tuple since SO_ERROR was last read, else 0,
+                    // and left out when the 4-tuple is not known.
+                    if p.name == "getsockopt", p.args.count > 2, p.args[1] == 1, p.args[2] == 4, ok,
+                       let l = sockets[i].local, let r = sockets[i].remote {
+                        let since = sockets[i].errorRead
+                        let report = errorReports.last { e in e.flow == DirectedFlow(l, r) && e.time <= end && (since.map { e.time > $0 } ?? true) }
+                        outputs.append(.init("SO_ERROR", .text(report.map { Errno(rawValue: $0.errno).name } ?? "0")))
+                        sockets[i].errorRead = end
                     }
                 default: break
                 }

@@ -20,6 +20,7 @@ public enum CauseLabel {
         case .syscall(let e): "caused by " + describe(e)
         case .reply(let e): "reply to " + describe(e)
         case .timer(let name): timer.map { "timer \($0)" } ?? "timer (\(name))"
+        case .untraced(let task): "from task \(task), not traced"
         }
     }
 

@@ -176,6 +176,7 @@ public enum RunJSON {
         case .syscall(let e): s.append("{\"kind\":\"syscall\",\"event\":"); s.append(decimal: e); s.append(",\"timer\":null")
         case .reply(let e): s.append("{\"kind\":\"reply\",\"event\":"); s.append(decimal: e); s.append(",\"timer\":null")
         case .timer(let t): s.append("{\"kind\":\"timer\",\"event\":null,\"timer\":"); s.append(jsonString: t)
+        case .untraced(let task): s.append("{\"kind\":\"untraced\",\"event\":null,\"timer\":null,\"task\":"); s.append(decimal: task)
         }
         s.append(",\"source\":"); s.append(jsonString: source.rawValue); s.append("}")
     }

@@ -5,11 +5,14 @@ import TraceModel
 /// table row per connection instead of a ladder nobody can read: who opened it, who
 /// accepted it, how it went, and what closed it, each cause as attested or inferred.
 public enum TimelineSummary {
-    /// More connections or sockets than this get the table (`--full` still draws the ladder).
-    public static let threshold = 16
-
+    /// A table replaces the ladder when many connections would need more lanes than a terminal
+    /// can show: more than 16 connections over more than 12 lanes once numbered sockets are folded
+    /// (`LaneFold`: a scenario's `repeat` of 200 sockets is one lane and keeps its ladder), or more
+    /// than 32 lanes whatever the connections. `--full` still draws the ladder.
     public static func applies(_ t: Timeline) -> Bool {
-        t.connections.count > threshold || t.sockets.count > threshold
+        guard t.sockets.count > 12 else { return false }
+        let lanes = LaneFold.lanes(t.sockets, LaneFold.fold(t.sockets)).count
+        return lanes > 32 || t.connections.count > 16 && lanes > 12
     }
 
     public struct Row: Sendable {
@@ -40,6 +43,7 @@ public enum TimelineSummary {
                 text = (c.map { "\($0.event.call)() " } ?? "a call ") + (c?.event.socket ?? s.sender ?? s.segment.flow.source.hostPort)
             case .reply: text = "kernel reply" + (s.kernel?.resetReason.map { " (\($0))" } ?? "")
             case .timer(let name): text = "timer " + (s.kernel?.timer ?? name)
+            case .untraced(let task): text = "task \(task) (not traced)"
             }
             return s.source == .inferred ? text + " (inferred)" : text
         }
@@ -76,7 +80,7 @@ public enum TimelineSummary {
 
     public static func text(_ t: Timeline) -> String {
         let rows = rows(t)
-        var s = "\(t.connections.count) connections and \(t.sockets.count) sockets: one row per connection in place of a ladder (--full draws it)\n\n"
+        var s = "\(t.connections.count) connections and \(t.sockets.count) sockets: one row per connection in place of a ladder of \(t.sockets.count) lanes (--full draws it)\n\n"
         let header = ["conn", "opened by", "peer", "handshake", "state", "history", "bytes →/←", "ms", "closed by"]
         var table = [header]
         for r in rows {

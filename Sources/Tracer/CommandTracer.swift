@@ -132,12 +132,19 @@ public enum CommandTracer {
         let calls = TracedCalls(events: merge(followed.events, reports), root: child.pid,
                                 rootName: String(command[0].split(separator: "/").last ?? "command"))
         var packets = capture.packets
+        var netEvents = net.events
         var leftOut = 0
-        if host { (packets, leftOut) = ownPackets(packets, calls: calls, events: net.events) }
+        if host {
+            let all = packets.map { ($0.frame, $0.timestamp, $0.originalLength) }
+            let kept: Set<Int>
+            (packets, kept) = ownPackets(packets, calls: calls, events: netEvents)
+            leftOut = all.count - kept.count
+            netEvents = KernelAttribution.events(netEvents, without: Set(all.map(\.0)).subtracting(kept), packets: all)
+        }
         let flows = KernelEventScope.flows(of: packets)
         var run = CommandRun(command: command, host: host, device: device, kernel: kernelRelease, exitStatus: exitStatus, packets: packets,
                              linkType: capture.linkType, statistics: capture.statistics(), calls: calls,
-                             kernelEvents: KernelEventScope.prune(net.events, threads: Set(calls.threads), flows: flows),
+                             kernelEvents: KernelEventScope.prune(netEvents, threads: Set(calls.threads), flows: flows),
                              kernelEventsLost: max(0, net.lost) + max(0, followed.lost),
                              namespace: NetworkNamespace.currentThreadNamespace(), hostNamespace: NetworkNamespace.processNamespace())
         run.packetsLeftOut = leftOut
@@ -160,7 +167,7 @@ public enum CommandTracer {
     /// Host mode: the packets of the traced program's connections, renumbered, and how many others were left out.
     /// A connection is the program's when a traced socket holds its 4-tuple, a traced listener its local end,
     /// or the kernel queued one of its packets in a traced task's system call.
-    static func ownPackets(_ packets: [CapturedPacket], calls: TracedCalls, events: [KernelEvent]) -> ([CapturedPacket], Int) {
+    static func ownPackets(_ packets: [CapturedPacket], calls: TracedCalls, events: [KernelEvent]) -> ([CapturedPacket], kept: Set<Int>) {
         var flows: Set<DirectedFlow> = []
         var listeners: Set<SocketAddress> = []
         for e in calls.events {
@@ -179,17 +186,19 @@ public enum CommandTracer {
             if case .syscall(let t)? = attested[p.frame]?.origin, threads.contains(t) { flows.insert(s.flow) }
         }
         var kept: [CapturedPacket] = []
+        var keptFrames: Set<Int> = []
         for p in packets {
             guard let f = packetFlows[p.frame] else { continue }
             let mine = flows.contains(f) || flows.contains(f.reversed) || listeners.contains { l in
                 [f.source, f.destination].contains { $0.port == l.port && ($0.address == l.address || l.address == .v4(.any) || l.address == .v6(.any)) }
             }
             guard mine else { continue }
+            keptFrames.insert(p.frame)
             var q = p
             q.frame = kept.count + 1
             kept.append(q)
         }
-        return (kept, packets.count - kept.count)
+        return (kept, keptFrames)
     }
 
     static func sendSentinel(_ capture: LiveCapture) {
