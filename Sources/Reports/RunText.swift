@@ -40,6 +40,11 @@ public enum RunText {
             s += wrap("processes: " + shown.joined(separator: ", ") + (processes.count > 12 ? ", and \(processes.count - 12) more" : ""),
                       width: width, indent: "   ") + "\n"
         }
+        // The ladder's columns cut long lane names: name them in full first.
+        let lanes = r.timeline.sockets
+        if !lanes.isEmpty && (full || !TimelineSummary.applies(r.timeline)) {
+            s += wrap("sockets: " + lanes.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "; "), width: width, indent: "   ") + "\n"
+        }
         s += "\n"
         s += TimelineText.render(r.timeline, width: width, color: color, full: full)
         s += "\n"

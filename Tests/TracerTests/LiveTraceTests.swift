@@ -240,12 +240,42 @@ struct LiveTraceTests {
         #expect(Self.leftovers() == before)
     }
 
+    @Test("a 1,000-request curl loop: every connection attested, reported as one table row each")
+    func thousandRequests() throws {
+        let t = try Live.trace(["sh", "-c", "python3 -m http.server 8000 --bind 127.0.0.1 >/dev/null 2>&1 & \(Live.waitFor(8000)); i=0; while [ $i -lt 1000 ]; do curl -s -o /dev/null http://127.0.0.1:8000/ || exit 1; i=$((i+1)); done; kill $!"])
+        #expect(t.status == 0, "\(t.stderr)")
+        let connections = t.json["connections"] as? [[String: Any]] ?? []
+        #expect(connections.count == 1000)
+        #expect(t.segments.allSatisfy { ($0["cause"] as? [String: Any])?["source"] as? String == "kernel" })
+        #expect(t.calls.filter { $0["call"] as? String == "connect" && t.processName($0) == "curl" }.count == 1000)
+        let file = try #require(t.pcapng)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let text = Live.shell("'\(Live.binary)' report '\(file)'")
+        #expect(text.status == 0)
+        let rows = text.output.split(separator: "\n").filter { $0.hasPrefix("  #") && $0.contains(" connect()") }
+        #expect(rows.count == 1000, "one row per connection")
+        #expect(text.output.contains("1000 connections"))
+        let html = Live.shell("'\(Live.binary)' report --format html '\(file)'")
+        #expect(html.status == 0 && html.output.components(separatedBy: "<tr><td>#").count - 1 == 1000)
+        #expect(!html.output.contains("<svg"), "no diagram of 2,001 lanes")
+    }
+
     @Test("a command that does not exist: 127 and one message; bad usage: 1")
     func notFound() throws {
         let t = try Live.trace(["synscope-no-such-command"])
         #expect(t.status == 127)
         #expect(t.stderr.contains("synscope-no-such-command: command not found"))
         #expect(Live.shell("'\(Live.binary)' trace 2>&1").status == 1)
+    }
+
+    @Test("as user nobody: one clear message, exit 2, and the command never runs", arguments: [[], ["--host"]])
+    func unprivileged(_ options: [String]) throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("synscope-ran-\(UUID().uuidString)").path
+        let r = Live.shell("cd /tmp && setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all '\(Live.binary)' trace \(options.joined(separator: " ")) -- touch '\(marker)' 2>&1; echo \"exit $?\"")
+        #expect(r.output.hasSuffix("exit 2\n"), "\(r.output)")
+        #expect(r.output.contains("CAP_SYS_ADMIN"))
+        #expect(r.output.split(separator: "\n").count == 2, "one message")
+        #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
     /// Tracing instances, mounts, network namespaces and processes a trace could leave behind.
