@@ -85,11 +85,11 @@ public enum CommandTracer {
             try program.start()
         } catch {
             kill(child.pid, SIGKILL)
-            _ = ProcessTree.stopAll(grace: 0)
+            _ = ProcessTree.stopAll(grace: 0, patience: 0)
             throw .environment(error)
         }
         if let e = child.release() {
-            _ = ProcessTree.stopAll(grace: 0)
+            _ = ProcessTree.stopAll(grace: 0, patience: 0)
             network.remove(); program.remove()
             throw .cannotExecute("\(command[0]): \(String(cString: strerror(e)))", status: e == ENOENT ? 127 : 126)
         }

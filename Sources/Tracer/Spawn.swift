@@ -112,9 +112,10 @@ enum ProcessTree {
         return result
     }
 
-    /// Reaps what has ended; stops what is left: SIGTERM, then SIGKILL after `grace`
-    /// nanoseconds, until synscope has no child. Returns how many had to be stopped.
-    static func stopAll(grace: Int64) -> Int {
+    /// Reaps what has ended; stops what is left: after `patience` nanoseconds (a process that
+    /// was just sent a signal by COMMAND may be on its way out), SIGTERM, then SIGKILL after
+    /// `grace` more, until synscope has no child. Returns how many had to be signalled.
+    static func stopAll(grace: Int64, patience: Int64 = 300_000_000) -> Int {
         var stopped = Set<pid_t>()
         let start = now()
         while true {
@@ -122,7 +123,8 @@ enum ProcessTree {
             while waitpid(-1, &status, WNOHANG) > 0 {}
             let left = children()
             if left.isEmpty { return stopped.count }
-            let signal = now() - start >= grace ? SIGKILL : SIGTERM
+            if now() - start < patience { usleep(10_000); continue }
+            let signal = now() - start >= patience + grace ? SIGKILL : SIGTERM
             for pid in left where signal == SIGKILL || !stopped.contains(pid) {
                 kill(pid, signal)
                 stopped.insert(pid)
