@@ -162,7 +162,7 @@ final class ThreadBox: @unchecked Sendable {
             Unmanaged<ThreadBox>.fromOpaque(context).release()
             throw EnvironmentError(.namespace, "cannot start the scenario thread: \(String(cString: strerror(status)))")
         }
-        Interruption.setTarget(thread)
+        let slot = Interruption.addTarget(thread)
         let start = RealtimeClock.monotonic()
         var lastWake: Int64 = 0
         while !done.load(ordering: .acquiring) {
@@ -174,7 +174,7 @@ final class ThreadBox: @unchecked Sendable {
                 lastWake = now
             }
         }
-        Interruption.setTarget(nil)
+        Interruption.removeTarget(slot)
         pthread_join(thread, nil)
         if let error { throw error }
         guard let run else { throw EnvironmentError(.namespace, "the scenario thread returned nothing") }

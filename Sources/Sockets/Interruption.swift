@@ -8,8 +8,6 @@ import Synchronization
 public enum Interruption {
     /// 0: keep going; otherwise the signal number, or `deadline`.
     private static let reason = Atomic<Int32>(0)
-    /// The thread to wake with SIGUSR1 when a run must stop: its blocking call then returns EINTR.
-    private static let target = Atomic<UInt>(0)
     public static let deadline: Int32 = -1
 
     public static var requested: Int32 { reason.load(ordering: .acquiring) }
@@ -29,6 +27,7 @@ public enum Interruption {
     /// call of the woken thread returns EINTR: signal(7)) and a no-op SIGUSR1
     /// handler used to wake the scenario thread.
     public static func install() {
+        _ = targets.count
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { signal in
             Interruption.reason.store(signal, ordering: .releasing)
@@ -61,13 +60,32 @@ public enum Interruption {
     /// Clears the request before the next run.
     public static func reset() { reason.store(0, ordering: .releasing) }
 
-    /// Sends SIGUSR1 to the registered thread unless it is the caller (async-signal-safe: pthread_kill(3)).
+    /// The threads to wake, one slot per run in progress (`run --jobs N` runs several at once).
+    /// (Touched by `install()`, so that the lazy initializer never runs inside the signal handler.)
+    private static let targets: [Slot] = (0..<16).map { _ in Slot() }
+    private final class Slot: Sendable { let thread = Atomic<UInt>(0) }
+
+    /// Sends SIGUSR1 to every registered thread but the caller (async-signal-safe: atomic loads, pthread_kill(3)).
     static func wake() {
-        let t = target.load(ordering: .acquiring)
-        if t != 0 && t != pthread_self() { pthread_kill(t, SIGUSR1) }
+        let me = pthread_self()
+        for slot in targets {
+            let t = slot.thread.load(ordering: .acquiring)
+            if t != 0 && t != me { pthread_kill(t, SIGUSR1) }
+        }
     }
 
-    /// Registers the calling thread as the one to wake (nil: none).
-    public static func setTarget(_ thread: pthread_t?) { target.store(thread ?? 0, ordering: .releasing) }
+    /// Registers a thread to wake; returns its slot for `removeTarget` (nil when all 16 are taken:
+    /// that run then cannot be woken early, only stopped between steps).
+    public static func addTarget(_ thread: pthread_t) -> Int? {
+        for (i, slot) in targets.enumerated() {
+            if slot.thread.compareExchange(expected: 0, desired: thread, ordering: .acquiringAndReleasing).exchanged { return i }
+        }
+        return nil
+    }
+
+    public static func removeTarget(_ slot: Int?) {
+        if let slot { targets[slot].thread.store(0, ordering: .releasing) }
+    }
+
     public static func wakeTarget() { wake() }
 }

@@ -247,9 +247,9 @@ final class Box: @unchecked Sendable {
             Unmanaged<Box>.fromOpaque(context).release()
             throw .environment(EnvironmentError(.namespace, "cannot start the trace thread: \(String(cString: strerror(status)))"))
         }
-        Interruption.setTarget(thread)
+        let slot = Interruption.addTarget(thread)
         while !done.load(ordering: .acquiring) { usleep(10_000) }
-        Interruption.setTarget(nil)
+        Interruption.removeTarget(slot)
         pthread_join(thread, nil)
         switch result! {
         case .success(let run): return run

@@ -22,7 +22,7 @@ struct Run: ParsableCommand {
         Each scenario runs in a fresh network namespace on loopback, captured with libpcap on its lo. \
         Exit codes: 0 every scenario ran and matched its expectations, 1 usage error, \
         2 the environment does not allow a live run (not root, no namespace, no capture), 4 a scenario showed a DIFF, \
-        5 a run hit its --deadline, 130 / 143 stopped by SIGINT / SIGTERM (the capture so far is saved, marked interrupted).
+        5 a run hit its --deadline, 130 / 143 stopped by SIGINT / SIGTERM (the runs in progress are saved, marked interrupted).
         """
     )
 
@@ -55,6 +55,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Run the TCP scenarios over ::1 instead of 127.0.0.1.")
     var ipv6 = false
 
+    @Option(help: "How many scenarios run at once, each in its own namespace (they mostly wait for kernel timers); the output keeps the catalogue's order.")
+    var jobs: Int = 4
+
     func validate() throws {
         if all && !scenarios.isEmpty { throw ValidationError("give scenario names or --all, not both") }
         if !all && scenarios.isEmpty { throw ValidationError("name at least one scenario, or use --all (see `synscope list`)") }
@@ -68,6 +71,7 @@ struct Run: ParsableCommand {
         if slow && !all { throw ValidationError("--slow goes with --all (a scenario named on the command line always runs)") }
         if settle < 0 || settle > 60_000 { throw ValidationError("--settle takes 0 to 60000 milliseconds") }
         if deadline < 1 || deadline > 3600 { throw ValidationError("--deadline takes 1 to 3600 seconds") }
+        if jobs < 1 || jobs > 16 { throw ValidationError("--jobs takes 1 to 16") }
     }
 
     static func isFile(_ argument: String) -> Bool {
@@ -82,13 +86,15 @@ struct Run: ParsableCommand {
         var stopped: Int32 = 0
         var reports: [RunRecord] = []
         Interruption.install()
-        for scenario in chosen {
-            if Interruption.isRequested { break }
+        let (v6, settleNanoseconds, deadlineNanoseconds) = (ipv6, Int64(settle) * 1_000_000, Int64(deadline) * 1_000_000_000)
+        let batch = ScenarioBatch(chosen) { scenario throws(EnvironmentError) in
+            try ScenarioRunner.run(scenario, ipv6: v6, settle: settleNanoseconds, deadline: deadlineNanoseconds)
+        }
+        try batch.run(jobs: jobs) { scenario, result in
             let live: LiveRun
-            do {
-                live = try ScenarioRunner.run(scenario, ipv6: ipv6, settle: Int64(settle) * 1_000_000,
-                                              deadline: Int64(deadline) * 1_000_000_000)
-            } catch {
+            switch result {
+            case .success(let run): live = run
+            case .failure(let error):
                 Diagnostics.error("cannot run \(scenario.name): \(error.message)")
                 throw ExitCode(ExitStatus.unreadableInput.rawValue)
             }
