@@ -20,7 +20,7 @@ import TraceModel
 /// 3. Delayed ACKs, whose timer the table does not show: the wire must stay
 ///    quiet for the longest delayed-ACK timeout (`ato`) of a socket that can
 ///    still acknowledge.
-enum WireEnd {
+public enum WireEnd {
     struct Outcome {
         /// The sentinel was captured.
         var sentinelSeen: Bool
@@ -51,7 +51,8 @@ enum WireEnd {
     }
 
     /// Sends one sentinel (`Sentinel`) and drains until it is captured, for at most one second.
-    static func sendSentinel(_ capture: LiveCapture) -> Bool {
+    @discardableResult
+    public static func sendSentinel(_ capture: LiveCapture) -> Bool {
         let marker = Sentinel.marker()
         capture.sentinel = marker
         let before = capture.sentinelsSeen

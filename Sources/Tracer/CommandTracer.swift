@@ -4,6 +4,7 @@ import Capture
 import Glibc
 import KernelEvents
 import PacketWire
+import Scenarios
 import Sockets
 import Synchronization
 import TraceModel
@@ -123,7 +124,7 @@ public enum CommandTracer {
         drainer.stop()
         // The wire after the last process: a sentinel in our own namespace marks "everything sent
         // so far is captured"; then quiet for 100 ms (FIN retransmissions of orphaned sockets) within `settle`.
-        if !host { sendSentinel(capture) }
+        if !host { WireEnd.sendSentinel(capture) }
         capture.drainUntilQuiet(settle: 100_000_000, limit: Interruption.isRequested ? 0 : settle)
         let net = network.stop()
         let followed = program.stop()
@@ -142,7 +143,7 @@ public enum CommandTracer {
             netEvents = KernelAttribution.events(netEvents, without: Set(all.map(\.0)).subtracting(kept), packets: all)
         }
         let flows = KernelEventScope.flows(of: packets)
-        var run = CommandRun(command: command, host: host, device: device, kernel: kernelRelease, exitStatus: exitStatus, packets: packets,
+        var run = CommandRun(command: command, host: host, device: device, kernel: ScenarioRunner.kernel, exitStatus: exitStatus, packets: packets,
                              linkType: capture.linkType, statistics: capture.statistics(), calls: calls,
                              kernelEvents: KernelEventScope.prune(netEvents, threads: Set(calls.threads), flows: flows),
                              kernelEventsLost: max(0, net.lost) + max(0, followed.lost),
@@ -201,14 +202,6 @@ public enum CommandTracer {
         return (kept, keptFrames)
     }
 
-    static func sendSentinel(_ capture: LiveCapture) {
-        let marker = Sentinel.marker()
-        capture.sentinel = marker
-        let before = capture.sentinelsSeen
-        guard Sentinel.send(marker) else { return }
-        _ = capture.drain(until: { capture.sentinelsSeen > before }, limit: 1_000_000_000, step: 1_000_000)
-    }
-
     /// ARPHRD_LOOPBACK (772) in /sys/class/net/DEV/type.
     static func isLoopback(_ device: String) -> Bool {
         guard let f = fopen("/sys/class/net/\(device)/type", "r") else { return device == "lo" }
@@ -217,16 +210,12 @@ public enum CommandTracer {
         guard fgets(&buffer, 32, f) != nil else { return false }
         return atoi(buffer) == 772
     }
-
-    static var kernelRelease: String {
-        var u = utsname()
-        uname(&u)
-        return withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    }
 }
 
 /// Runs the trace on a pthread of its own (a namespace belongs to the thread that unshared it)
-/// while the calling thread waits and, on SIGINT/SIGTERM, wakes it.
+/// while the calling thread waits and, on SIGINT/SIGTERM, wakes it. Scenarios' `ThreadBox` does
+/// the same for a `LiveRun`; one generic box with typed throws crashes Swift 6.3.1's
+/// SendNonSendable pass (signal 6), so there are two.
 final class Box: @unchecked Sendable {
     let body: () throws(CommandTracer.Failure) -> CommandRun
     var result: Result<CommandRun, CommandTracer.Failure>?

@@ -107,7 +107,7 @@ enum ProcessTree {
             }
             fclose(f)
             let text = String(decoding: bytes, as: UTF8.self)
-            result += text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            result += text.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { pid_t($0) }
         }
         return result
     }
@@ -138,14 +138,4 @@ enum ProcessTree {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: WhitespaceSet) -> Substring {
-        var s = self
-        while let c = s.first, c.isWhitespace { s = s.dropFirst() }
-        while let c = s.last, c.isWhitespace { s = s.dropLast() }
-        return s
-    }
-    enum WhitespaceSet { case whitespacesAndNewlines }
 }
