@@ -118,15 +118,7 @@ struct Run: ParsableCommand {
                 Diagnostics.error("\(scenario.name): interrupted by \(why); the capture so far is saved and marked interrupted")
                 stopped = Interruption.requested
             }
-            let path = "\(out)/\(scenario.name)\(ipv6 ? "-ipv6" : "").pcapng"
-            do {
-                try makeDirectory(out)
-                try AnnotatedPcapng.write(report, to: path)
-                Diagnostics.print("synscope: \(scenario.name): saved \(path)")
-            } catch {
-                Diagnostics.error("cannot save \(scenario.name): \(error)")
-                throw ExitCode(ExitStatus.unreadableInput.rawValue)
-            }
+            try save(report, in: out, as: "\(scenario.name)\(ipv6 ? "-ipv6" : "").pcapng", label: "\(scenario.name): ")
             if !report.passed { diff = true }
             if format == .text && output == nil {
                 StandardOutput.write(Array(RunText.render(report, width: ladder.width, color: ladder.useColor, full: ladder.full).utf8))
@@ -143,6 +135,19 @@ struct Run: ParsableCommand {
         if stopped == Interruption.deadline { throw ExitCode(ExitStatus.deadline.rawValue) }
         if stopped != 0 { throw ExitCode(128 + stopped) }
         if diff { throw ExitCode(ExitStatus.diff.rawValue) }
+    }
+}
+
+/// Saves a run as DIR/NAME (the directory made first), says so on stderr; exit 2 with one message when it cannot.
+func save(_ record: RunRecord, in directory: String, as name: String, label: String = "") throws {
+    let path = "\(directory)/\(name)"
+    do {
+        try makeDirectory(directory)
+        try AnnotatedPcapng.write(record, to: path)
+        Diagnostics.print("synscope: \(label)saved \(path)")
+    } catch {
+        Diagnostics.error("cannot save \(path): \(error)")
+        throw ExitCode(ExitStatus.unreadableInput.rawValue)
     }
 }
 

@@ -78,15 +78,7 @@ struct Trace: ParsableCommand {
             Diagnostics.error("note: \(traced.stoppedProcesses) process(es) of COMMAND were still running when it ended; stopped them (SIGTERM, then SIGKILL)")
         }
         let name = String(command[0].split(separator: "/").last ?? "command").filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }
-        let path = "\(out)/trace-\(name.isEmpty ? "command" : name)-\(traced.calls.processes.first?.pid ?? 0).pcapng"
-        do {
-            try makeDirectory(out)
-            try AnnotatedPcapng.write(record, to: path)
-            Diagnostics.print("synscope: saved \(path)")
-        } catch {
-            Diagnostics.error("cannot save \(path): \(error)")
-            throw ExitCode(ExitStatus.unreadableInput.rawValue)
-        }
+        try save(record, in: out, as: "trace-\(name.isEmpty ? "command" : name)-\(traced.calls.processes.first?.pid ?? 0).pcapng")
         let text: String
         switch format {
         case .text:
