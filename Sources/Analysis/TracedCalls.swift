@@ -66,15 +66,21 @@ extension TracedCalls {
         var accepted = false
         var local: SocketAddress?
         var remote: SocketAddress?
-        var cloexec = false
         /// When SO_ERROR was last read on it (an error reported before that was consumed).
         var errorRead: Timestamp?
     }
 
-    /// The descriptors of one fd table that name an IP socket (index into `sockets`).
+    /// The descriptors of one fd table that name an IP socket (index into `sockets`), and which
+    /// of them are close-on-exec (a flag of the descriptor, not of the socket: dup2 clears it).
     final class Table {
         var fds: [Int32: Int]
-        init(_ fds: [Int32: Int] = [:]) { self.fds = fds }
+        var cloexec: Set<Int32>
+        init(_ fds: [Int32: Int] = [:], cloexec: Set<Int32> = []) { self.fds = fds; self.cloexec = cloexec }
+        func open(_ fd: Int32, _ socket: Int, cloexec flag: Bool) {
+            fds[fd] = socket
+            if flag { cloexec.insert(fd) } else { cloexec.remove(fd) }
+        }
+        func close(_ fd: Int32) { fds[fd] = nil; cloexec.remove(fd) }
     }
 
     struct Pending {
@@ -128,7 +134,7 @@ extension TracedCalls {
                     processOf[pid] = pid
                     names[pid] = names[parent] ?? comm
                     let t = tables[parent] ?? Table()
-                    tables[pid] = flags & TracedCalls.cloneFiles != 0 ? t : Table(t.fds)
+                    tables[pid] = flags & TracedCalls.cloneFiles != 0 ? t : Table(t.fds, cloexec: t.cloexec)
                     process[pid] = TracedProcess(pid: pid, parent: parent, name: names[pid]!)
                     order.append(pid)
                 }
@@ -139,7 +145,7 @@ extension TracedCalls {
                 process[p]?.name = names[p]!
                 process[p]?.programs.append(filename)
                 // execve(2) closes the close-on-exec descriptors.
-                if let t = tables[p] { t.fds = t.fds.filter { !sockets[$0.value].cloexec } }
+                if let t = tables[p] { for fd in t.cloexec { t.close(fd) } }
             case .processExit(let pid, let groupDead):
                 guard groupDead, let p = processOf[pid] else { return }
                 process[p]?.exited = e.time
@@ -200,30 +206,36 @@ extension TracedCalls {
                 args = [.init("domain", .text(p.args[0] == 2 ? "AF_INET" : "AF_INET6")), .init("type", .text(typeText)),
                         .init("protocol", .int(Int(p.args[2])))]
                 guard let newFD = result else { record(p, tid: tid, end: end, socket: nil, fd: -1, args: args, outputs: [], result: nil, error: error); return }
-                sockets.append(Socket(creator: ref(tid), fd: Int32(newFD), family: p.args[0] == 2 ? "AF_INET" : "AF_INET6",
-                                      cloexec: type & 0o2000000 != 0))
-                table.fds[Int32(newFD)] = sockets.count - 1
+                sockets.append(Socket(creator: ref(tid), fd: Int32(newFD), family: p.args[0] == 2 ? "AF_INET" : "AF_INET6"))
+                table.open(Int32(newFD), sockets.count - 1, cloexec: type & 0o2000000 != 0)
                 record(p, tid: tid, end: end, socket: sockets.count - 1, fd: Int32(newFD), args: args, outputs: [], result: result, error: nil)
                 return
             case "close":
                 guard let i = table.fds[fd] else { out.leftOut += 1; return }
-                table.fds[fd] = nil
+                table.close(fd)
                 socket = i
                 args = [.init("fd", .int(Int(fd)))]
                 _ = learn(p.facts, socket: i, call: p.name)
             case "close_range":
                 let last = p.args.count > 1 ? Int64(bitPattern: p.args[1]) : -1
                 for (n, i) in table.fds where n >= fd && (last < 0 || Int64(n) <= last) {
-                    table.fds[n] = nil
+                    table.close(n)
                     record(p, tid: tid, end: end, socket: i, fd: n, name: "close", args: [.init("fd", .int(Int(n)))],
                            outputs: [.init("via", .text("close_range"))], result: result, error: error)
                 }
                 return
             case "dup", "dup2", "dup3", "fcntl":
-                // fcntl F_DUPFD (0) and F_DUPFD_CLOEXEC (1030) copy a descriptor; the others change none.
-                if p.name == "fcntl", !(p.args.count > 1 && (p.args[1] == 0 || p.args[1] == 1030)) { return }
-                if p.name == "dup2" || p.name == "dup3", p.args.count > 1 { table.fds[Int32(truncatingIfNeeded: p.args[1])] = nil }
-                if let i = table.fds[fd], let n = result { table.fds[Int32(n)] = i }
+                // fcntl F_DUPFD (0) and F_DUPFD_CLOEXEC (1030) copy a descriptor, F_SETFD (2) sets its
+                // FD_CLOEXEC; dup and dup2 give a copy without it, dup3 with O_CLOEXEC one with it.
+                let command = p.args.count > 1 ? p.args[1] : 0
+                if p.name == "fcntl", command == 2, ok, table.fds[fd] != nil {
+                    if p.args.count > 2, p.args[2] & 1 != 0 { table.cloexec.insert(fd) } else { table.cloexec.remove(fd) }
+                    return
+                }
+                if p.name == "fcntl", command != 0 && command != 1030 { return }
+                if p.name == "dup2" || p.name == "dup3", p.args.count > 1, ok { table.close(Int32(truncatingIfNeeded: p.args[1])) }
+                let cloexec = p.name == "fcntl" ? command == 1030 : p.name == "dup3" && p.args.count > 2 && p.args[2] & 0o2000000 != 0
+                if let i = table.fds[fd], let n = result { table.open(Int32(n), i, cloexec: cloexec) }
                 return
             case "epoll_ctl":
                 return
@@ -256,10 +268,8 @@ extension TracedCalls {
                 case "accept", "accept4":
                     if p.name == "accept4", p.args.count > 3 { args.append(.init("flags", .flags(acceptFlags(p.args[3])))) }
                     if let n = result {
-                        var s = Socket(creator: ref(tid), fd: Int32(n), family: sockets[i].family, accepted: true)
-                        s.cloexec = p.name == "accept4" && p.args.count > 3 && p.args[3] & 0o2000000 != 0
-                        sockets.append(s)
-                        table.fds[Int32(n)] = sockets.count - 1
+                        sockets.append(Socket(creator: ref(tid), fd: Int32(n), family: sockets[i].family, accepted: true))
+                        table.open(Int32(n), sockets.count - 1, cloexec: p.name == "accept4" && p.args.count > 3 && p.args[3] & 0o2000000 != 0)
                         newSocket = sockets.count - 1
                     }
                 case "sendto", "recvfrom", "read", "write":
@@ -320,6 +330,7 @@ extension TracedCalls {
                 append(e, socket: i)
             }
             t.fds = [:]
+            t.cloexec = []
         }
 
         func waitArguments(_ p: Pending) -> [SyscallEvent.Argument] {

@@ -69,3 +69,43 @@ import TraceModel
         #expect(exit.socket.hasSuffix("listening)"))
     }
 }
+
+/// The fd-table rules on a small hand-made record (inetd style: a socket given to an exec'd program as fd 0).
+@Suite struct TracedFDTableTests {
+    static func event(_ ns: Int64, _ pid: Int32, _ kind: KernelEvent.Kind) -> KernelEvent {
+        KernelEvent(time: Timestamp(nanoseconds: ns), cpu: 0, pid: pid, context: .process, kind: kind)
+    }
+
+    @Test func dup2ClearsCloseOnExecAndTheSocketSurvivesExec() {
+        let e = Self.event
+        let events = [
+            e(1, 10, .syscallEnter(name: "socket", args: [2, 0o2000001, 0])), e(2, 10, .syscallExit(name: "socket", result: 3)),
+            e(3, 10, .syscallEnter(name: "dup2", args: [3, 0])), e(4, 10, .syscallExit(name: "dup2", result: 0)),
+            e(5, 10, .exec(pid: 10, filename: "/usr/bin/cat")),
+            e(6, 10, .syscallEnter(name: "read", args: [0, 0, 100])), e(7, 10, .syscallExit(name: "read", result: 5)),
+            e(8, 10, .syscallEnter(name: "read", args: [3, 0, 100])), e(9, 10, .syscallExit(name: "read", result: -9)),
+        ]
+        let calls = TracedCalls(events: events, root: 10, rootName: "sh")
+        #expect(calls.events.map(\.call) == ["socket", "read"], "fd 0 kept the socket; fd 3 was closed by the exec")
+        #expect(calls.events.last?.process?.name == "cat")
+        #expect(calls.events.last?.socket == "sh[10] fd 3", "the lane keeps its creator's name")
+        #expect(calls.leftOut == 1, "the read on fd 3, closed by the exec (dup2 is bookkeeping, not counted)")
+    }
+
+    @Test func aChildProcessGetsACopyOfTheTableAndAThreadSharesIt() {
+        let e = Self.event
+        let events = [
+            e(1, 10, .syscallEnter(name: "socket", args: [2, 1, 0])), e(2, 10, .syscallExit(name: "socket", result: 3)),
+            e(3, 10, .newTask(pid: 11, comm: "sh", flags: 0x1200011)),
+            e(4, 10, .newTask(pid: 12, comm: "sh", flags: 0x3d0f00)),
+            e(5, 11, .syscallEnter(name: "close", args: [3])), e(6, 11, .syscallExit(name: "close", result: 0)),
+            e(7, 12, .syscallEnter(name: "shutdown", args: [3, 1])), e(8, 12, .syscallExit(name: "shutdown", result: 0)),
+        ]
+        let calls = TracedCalls(events: events, root: 10, rootName: "sh")
+        #expect(calls.events.map(\.call) == ["socket", "close", "shutdown"])
+        #expect(calls.events[1].process == .init(name: "sh", pid: 11))
+        #expect(calls.events[2].process == .init(name: "sh", pid: 10), "a thread's call is its process's")
+        #expect(calls.events[2].tid == 12)
+        #expect(calls.processes.map(\.pid) == [10, 11])
+    }
+}
