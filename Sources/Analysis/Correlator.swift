@@ -95,7 +95,8 @@ public enum Correlator {
     }
 
     /// The calls that send data, read it, and close a socket (a traced program's own system calls included).
-    static let sendCalls: Set<String> = ["send", "sendto", "sendmsg", "write", "writev"]
+    public static let sendCalls: Set<String> = ["send", "sendto", "sendmsg", "write", "writev"]
+    public static let receiveCalls: Set<String> = ["recv", "recvfrom", "recvmsg", "read", "readv"]
     static let closeCalls: Set<String> = ["close", "exit"]
 
     static func orderedSockets(_ events: [SyscallEvent]) -> [String] {
@@ -299,7 +300,7 @@ public enum Correlator {
             guard let synack = toPeer.last(where: { $0.segment.isSYNACK }) else { return nil }
             return segments.byFlow[synack.segment.flow.reversed]?.first { $0.segment.hasACK && !$0.segment.isSYN
                 && $0.index > synack.index && $0.segment.time <= e.end }?.index
-        case "recv", "recvfrom", "recvmsg", "read", "readv":
+        case _ where receiveCalls.contains(e.call):
             // The data it read, the FIN behind an end of file, or the RST behind ECONNRESET.
             let before = mine.filter { $0.segment.time <= e.end }
             if let n = e.result, n > 0 { return before.last { $0.segment.payloadLength > 0 }?.index }

@@ -71,7 +71,7 @@ public enum TimelineSummary {
             let e = c.event
             let who = e.process?.name ?? e.thread ?? e.socket
             let outcome = e.error.map { "-1 \($0.name)" } ?? (e.call.hasPrefix("accept") || e.call == "socket" ? "fd" : e.result.map(String.init) ?? "?")
-            let key = "\(who): \(e.call) = \(["sendto", "recvfrom", "read", "write", "send", "recv"].contains(e.call) && e.error == nil ? "n" : outcome)"
+            let key = "\(who): \(e.call) = \((Correlator.sendCalls.contains(e.call) || Correlator.receiveCalls.contains(e.call)) && e.error == nil ? "n" : outcome)"
             if counts[key] == nil { order.append(key) }
             counts[key, default: 0] += 1
         }

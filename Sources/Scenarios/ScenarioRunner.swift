@@ -184,7 +184,7 @@ final class ThreadBox: @unchecked Sendable {
 
 extension String {
     /// `syn-` and four hex digits: a per-run interface name (IFNAMSIZ allows 15 characters).
-    init(format4 value: UInt16) {
+    public init(format4 value: UInt16) {
         let hex = String(value, radix: 16)
         self = "syn-" + String(repeating: "0", count: 4 - hex.count) + hex
     }

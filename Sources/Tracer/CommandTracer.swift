@@ -58,7 +58,7 @@ public enum CommandTracer {
                 device = interface ?? "lo"
             } else {
                 try NetworkNamespace.enterNew()
-                device = "syn-" + String(UInt16.random(in: 0...UInt16.max), radix: 16)
+                device = String(format4: UInt16.random(in: 0...UInt16.max))
                 try NetworkNamespace.renameLoopback(to: device)
             }
         } catch { throw .environment(error) }
@@ -74,8 +74,6 @@ public enum CommandTracer {
             child = try GatedChild(command)
         } catch GatedChild.Failure.notFound(let name) {
             throw .cannotExecute("\(name): command not found", status: 127)
-        } catch GatedChild.Failure.notExecutable(let name, let e) {
-            throw .cannotExecute("\(name): \(String(cString: strerror(e)))", status: 126)
         } catch {
             throw .environment(EnvironmentError(.namespace, "cannot start \(command[0]): \(error)"))
         }

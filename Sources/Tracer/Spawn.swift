@@ -9,8 +9,9 @@ final class GatedChild {
     private var gate: Int32
     private let report: Int32
 
-    /// Why the command could not start.
-    enum Failure: Error { case notFound(String), notExecutable(String, Int32), system(String) }
+    /// Why the command could not start. One that is found but cannot be executed (EACCES, ENOEXEC)
+    /// fails at exec instead, and `release()` returns its errno.
+    enum Failure: Error { case notFound(String), system(String) }
 
     /// Forks `argv` (PATH is searched as execvp(3) does when argv[0] has no slash).
     init(_ argv: [String]) throws(Failure) {
