@@ -41,12 +41,27 @@ public struct TCPSegment: Hashable, Sendable {
     /// The segment in a decoded packet, if it carries a full TCP header.
     public init?(_ packet: DecodedPacket, frame: Int, time: Timestamp) {
         guard let tcp = packet.tcp, let src = packet.source, let dst = packet.destination else { return nil }
+        self.init(TCPPacket(source: src, destination: dst, header: tcp, isTruncated: packet.isTruncated), frame: frame, time: time)
+    }
+
+    /// The segment in a captured packet, if it carries a full TCP header:
+    /// `PacketDecoder.decodeTCP` for the common case, `decode` for the rest.
+    public init?(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, originalLength: Int, frame: Int, time: Timestamp) {
+        if let p = PacketDecoder.decodeTCP(bytes, linkType: linkType, originalLength: originalLength) {
+            self.init(p, frame: frame, time: time)
+        } else {
+            self.init(PacketDecoder.decode(bytes, linkType: linkType, originalLength: originalLength), frame: frame, time: time)
+        }
+    }
+
+    init(_ p: TCPPacket, frame: Int, time: Timestamp) {
+        let tcp = p.header
         let problem = tcp.problem.flatMap { $0.isTruncated ? nil : $0 }
         self.init(frame: frame, time: time,
-                  flow: DirectedFlow(SocketAddress(src, tcp.sourcePort), SocketAddress(dst, tcp.destinationPort)),
+                  flow: DirectedFlow(SocketAddress(p.source, tcp.sourcePort), SocketAddress(p.destination, tcp.destinationPort)),
                   sequence: tcp.sequence, acknowledgment: tcp.acknowledgment, flags: tcp.flags, window: tcp.window,
                   payloadLength: tcp.payloadLength, headerLength: tcp.headerLength, options: tcp.options,
-                  isTruncated: packet.isTruncated, headerProblem: problem)
+                  isTruncated: p.isTruncated, headerProblem: problem)
     }
 
     public var isSYN: Bool { flags.contains(.syn) }

@@ -18,10 +18,17 @@ public struct ByteReader {
 
     public var count: Int { base.count }
 
+    /// The bounds check inlines into every read; building the error does not (it is the cold path).
+    @inline(__always)
     func check(_ offset: Int, _ size: Int) throws(DecodeError) {
         guard offset >= 0, size >= 0, offset <= base.count &- size else {
-            throw DecodeError.truncated(layer, offset: origin &+ Swift.max(offset, 0), needed: Swift.max(offset &+ size &- base.count, 1))
+            throw shortfall(offset, size)
         }
+    }
+
+    @inline(never)
+    func shortfall(_ offset: Int, _ size: Int) -> DecodeError {
+        DecodeError.truncated(layer, offset: origin &+ Swift.max(offset, 0), needed: Swift.max(offset &+ size &- base.count, 1))
     }
 
     public func u8(_ offset: Int) throws(DecodeError) -> UInt8 {

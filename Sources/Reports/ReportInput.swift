@@ -23,8 +23,8 @@ public enum ReportInput: Sendable {
         try reader.forEach { r in
             if keepPackets { packets.append(r.copy()) }
             if r.frame % 50_000 == 0 { progress?(r.frame) }
-            let d = PacketDecoder.decode(r.bytes, linkType: r.linkType, originalLength: r.originalLength)
-            guard let s = TCPSegment(d, frame: r.frame, time: r.timestamp) else { return }
+            guard let s = TCPSegment(r.bytes, linkType: r.linkType, originalLength: r.originalLength,
+                                     frame: r.frame, time: r.timestamp) else { return }
             connections += tracker.observe(s).emitted
         }
         connections += tracker.finish()

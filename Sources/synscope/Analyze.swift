@@ -97,8 +97,8 @@ struct AnalyzeSettings: Sendable {
             var output = ConnectionOutput(format: format, timeline: timeline, connection: connection, selector: selector, out: out)
             do {
                 try reader.forEach { r in
-                    let d = PacketDecoder.decode(r.bytes, linkType: r.linkType, originalLength: r.originalLength)
-                    guard let seg = TCPSegment(d, frame: r.frame, time: r.timestamp) else { return }
+                    guard let seg = TCPSegment(r.bytes, linkType: r.linkType, originalLength: r.originalLength,
+                                               frame: r.frame, time: r.timestamp) else { return }
                     let (_, emitted) = tracker.observe(seg)
                     if !emitted.isEmpty { output.emit(emitted, collect: &all) }
                 }

@@ -15,6 +15,10 @@ private func decodeAndCheck(_ bytes: [UInt8], _ linkType: LinkType, originalLeng
         if p.link == nil, !p.network.isNone || !p.transport.isNone { Issue.record("layers without a link: \(what())") }
         if p.network.isNone, !p.transport.isNone { Issue.record("transport without a network layer: \(what())") }
         if !LinkHeader.isSupported(linkType), p != DecodedPacket() { Issue.record("unsupported link decoded: \(what())") }
+        if let fast = PacketDecoder.decodeTCP(raw, linkType: linkType, originalLength: originalLength),
+           p.tcp != fast.header || p.source != fast.source || p.destination != fast.destination || p.isTruncated != fast.isTruncated {
+            Issue.record("decodeTCP disagrees with decode: \(what())")
+        }
         if let tcp = p.tcp {
             // Walking the options again over the same bytes must not trap either, and must end.
             var it = tcp.optionIterator(in: raw)

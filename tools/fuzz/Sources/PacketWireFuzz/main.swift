@@ -22,6 +22,12 @@ public func fuzzPacketDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
                 while let option = options.next() { withExtendedLifetime(option) {} }
                 _ = options.error?.description
             }
+            // The fast path agrees with decode whenever it answers.
+            if let fast = PacketDecoder.decodeTCP(bytes, linkType: linkType, originalLength: originalLength) {
+                precondition(decoded.tcp == fast.header && decoded.source == fast.source
+                             && decoded.destination == fast.destination && decoded.isTruncated == fast.isTruncated,
+                             "decodeTCP disagrees with decode")
+            }
             withExtendedLifetime(decoded) {}
         }
     }

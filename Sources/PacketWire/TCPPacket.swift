@@ -1,0 +1,66 @@
+import TraceModel
+
+/// A TCP header with the addresses of the IP packet that carried it: what
+/// connection tracking needs from a packet.
+public struct TCPPacket: Sendable {
+    public var source: IPAddress
+    public var destination: IPAddress
+    public var header: TCPHeader
+    /// The capture cut the packet inside its TCP header.
+    public var isTruncated: Bool
+
+    public init(source: IPAddress, destination: IPAddress, header: TCPHeader, isTruncated: Bool) {
+        self.source = source
+        self.destination = destination
+        self.header = header
+        self.isTruncated = isTruncated
+    }
+}
+
+extension PacketDecoder {
+    /// The common case of `decode`, without building a `DecodedPacket`
+    /// (copying its layers cost `analyze` more than decoding them did).
+    ///
+    /// It runs the same parsers in the same order. It returns a packet only
+    /// when `decode` would have found a TCP header with no fault before it:
+    /// then the header, addresses and truncation are the ones `decode` gives.
+    /// Otherwise (not TCP, a fragment, an IPv6 extension cut, a fault before
+    /// the TCP header) it returns nil and the caller asks `decode`.
+    public static func decodeTCP(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, originalLength: Int) -> TCPPacket? {
+        let wireLength = Swift.max(originalLength, bytes.count)
+        let frame = ByteReader(bytes, layer: .ethernet)
+        do {
+            guard let link = try LinkHeader.parse(frame, linkType: linkType) else { return nil }
+            let ipWireLength = wireLength - link.length
+            switch link.next {
+            case .ipv4:
+                let ipBytes = try frame.window(from: link.length, layer: .ipv4)
+                let ip = try IPv4Header(parsing: ipBytes, frameLength: ipWireLength)
+                guard ip.proto == Proto.tcp, !ip.isFragment else { return nil }
+                return try tcp(in: ipBytes, offset: ip.headerLength, length: ip.payloadLength,
+                               source: .v4(ip.source), destination: .v4(ip.destination))
+            case .ipv6:
+                let ipBytes = try frame.window(from: link.length, layer: .ipv6)
+                let ip = try IPv6Header(parsing: ipBytes, frameLength: ipWireLength)
+                guard ip.upperProtocol == Proto.tcp, ip.extensionCut == nil, !ip.isFragment else { return nil }
+                return try tcp(in: ipBytes, offset: ip.headerLength, length: ip.upperLayerLength,
+                               source: .v6(ip.source), destination: .v6(ip.destination))
+            default:
+                return nil
+            }
+        } catch {
+            return nil
+        }
+    }
+
+    /// As `decodeTransport` reads a TCP header; a header whose fixed part is
+    /// not all there throws (`decode` then has no TCP header either).
+    @inline(__always)
+    static func tcp(in ip: ByteReader, offset: Int, length: Int, source: IPAddress, destination: IPAddress) throws(DecodeError) -> TCPPacket {
+        let r = try ip.window(from: offset, length: length, layer: .tcp)
+        let header = try TCPHeader(parsing: r, segmentLength: length)
+        // decode records the header's problem (a truncation marks the packet) and a cut in the options.
+        let truncated = (header.problem?.isTruncated ?? false) || header.optionsCut
+        return TCPPacket(source: source, destination: destination, header: header, isTruncated: truncated)
+    }
+}
