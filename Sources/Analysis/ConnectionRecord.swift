@@ -103,8 +103,20 @@ final class ConnectionRecord {
         }
     }
 
-    /// Follows one segment; returns its annotation.
+    /// Follows one segment; returns its annotation (kept too with `keepSegments`).
     func observe(_ s: TCPSegment) -> AnnotatedSegment {
+        let (dir, findings) = follow(s)
+        let rel = relative(s, dir)
+        let annotated = AnnotatedSegment(segment: s, connection: id, direction: dir, relativeSequence: rel.seq,
+                                         relativeAcknowledgment: rel.ack, findings: findings, states: states)
+        if keepSegments { segments.append(annotated) }
+        return annotated
+    }
+
+    /// Follows one segment without annotating it: what `analyze` needs
+    /// when it keeps no segments (building the annotation copied each one).
+    /// Only the relative sequence bases, which nothing else reads, stay behind.
+    func follow(_ s: TCPSegment) -> (Direction, Findings) {
         let dir = isSelfConnect ? .originator : direction(of: s)
         let responderFirst = dir == .responder && !responderSentAnything
         // A SYN-ACK whose ISN differs from the responder's earlier one: Wireshark's "port numbers reused".
@@ -129,11 +141,7 @@ final class ConnectionRecord {
         if !findings.isEmpty { count(findings) }
 
         if responderFirst { resolveResponderStart(answer: s) }
-        let rel = relative(s, dir)
-        let annotated = AnnotatedSegment(segment: s, connection: id, direction: dir, relativeSequence: rel.seq,
-                                         relativeAcknowledgment: rel.ack, findings: findings, states: states)
-        if keepSegments { segments.append(annotated) }
-        return annotated
+        return (dir, findings)
     }
 
     func count(_ findings: Findings) {

@@ -45,9 +45,39 @@ public struct ConnectionTracker {
     /// Follows one segment. Returns its annotation and the connections that
     /// became ready to emit.
     public mutating func observe(_ s: TCPSegment) -> (segment: AnnotatedSegment, emitted: [Connection]) {
+        let record = find(s)
+        let wasFinished = record.finished
+        var annotated = record.observe(s)
+        if reused {
+            annotated.findings.insert(.reusedPorts)
+            record.noteReusedPorts()
+        }
+        return (annotated, settle(record, wasFinished: wasFinished))
+    }
+
+    /// Follows one segment without annotating it (`observe` without the
+    /// copy); returns the connections that became ready to emit. Segments
+    /// are still kept with `keepSegments`.
+    public mutating func follow(_ s: TCPSegment) -> [Connection] {
+        let record = find(s)
+        let wasFinished = record.finished
+        if record.keepSegments {
+            _ = record.observe(s)
+        } else {
+            _ = record.follow(s)
+        }
+        if reused { record.noteReusedPorts() }
+        return settle(record, wasFinished: wasFinished)
+    }
+
+    /// Whether the segment `find` was last called for reuses a 4-tuple.
+    private var reused = false
+
+    /// The record `s` belongs to, made when it opens a new connection.
+    private mutating func find(_ s: TCPSegment) -> ConnectionRecord {
         now = max(now, s.time)
         let key = FlowKey(.tcp, s.flow)
-        var reused = false
+        reused = false
         var record: ConnectionRecord
         if let existing = open[key], !(s.isBareSYN && !existing.accepts(bareSYN: s)) {
             record = existing
@@ -64,18 +94,17 @@ public struct ConnectionTracker {
             nextID += 1
             open[key] = record
         }
-        let wasFinished = record.finished
-        var annotated = record.observe(s)
-        if reused {
-            annotated.findings.insert(.reusedPorts)
-            record.note(.reusedPorts, on: annotated)
-        }
+        return record
+    }
+
+    /// After a segment: queues `record` if it just finished; returns what is ready to emit.
+    private mutating func settle(_ record: ConnectionRecord, wasFinished: Bool) -> [Connection] {
         if !wasFinished && record.finished { finished.append(record) }
         var emitted = pendingEmit
         pendingEmit.removeAll()
         emitted += drainFinished()
         expireTombstones()
-        return (annotated, emitted)
+        return emitted
     }
 
     private var pendingEmit: [Connection] = []
@@ -126,11 +155,11 @@ public struct ConnectionTracker {
 }
 
 extension ConnectionRecord {
-    /// Records a finding the tracker adds from outside the connection.
-    func note(_ f: Finding, on annotated: AnnotatedSegment) {
+    /// Port reuse, found by the tracker, on the segment just followed.
+    func noteReusedPorts() {
         var one = Findings()
-        one.insert(f)
+        one.insert(.reusedPorts)
         count(one)
-        if keepSegments, !segments.isEmpty { segments[segments.count - 1].findings.insert(f) }
+        if keepSegments, !segments.isEmpty { segments[segments.count - 1].findings.insert(.reusedPorts) }
     }
 }

@@ -25,7 +25,7 @@ public enum ReportInput: Sendable {
             if r.frame % 50_000 == 0 { progress?(r.frame) }
             guard let s = TCPSegment(r.bytes, linkType: r.linkType, originalLength: r.originalLength,
                                      frame: r.frame, time: r.timestamp) else { return }
-            connections += tracker.observe(s).emitted
+            connections += tracker.follow(s)
         }
         connections += tracker.finish()
         connections.sort { $0.id < $1.id }

@@ -99,7 +99,7 @@ struct AnalyzeSettings: Sendable {
                 try reader.forEach { r in
                     guard let seg = TCPSegment(r.bytes, linkType: r.linkType, originalLength: r.originalLength,
                                                frame: r.frame, time: r.timestamp) else { return }
-                    let (_, emitted) = tracker.observe(seg)
+                    let emitted = tracker.follow(seg)
                     if !emitted.isEmpty { output.emit(emitted, collect: &all) }
                 }
             } catch {
