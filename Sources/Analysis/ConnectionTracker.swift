@@ -31,12 +31,13 @@ public struct ConnectionTracker {
     /// Entries before `finishedHead` are nil: an emitted record is freed at once.
     private var finished: [ConnectionRecord?] = []
     private var finishedHead = 0
-    private var tombstones = Tombstones()
+    private var tombstones: Tombstones
     private var nextID = 1
     private var now = Timestamp(nanoseconds: 0)
 
     public init(options: Options = Options()) {
         self.options = options
+        tombstones = Tombstones(timeWait: options.timeWait)
     }
 
     /// Connections currently held (open, or finished and lingering).
@@ -146,11 +147,11 @@ public struct ConnectionTracker {
 
     private mutating func bury(_ r: ConnectionRecord) {
         r.buried = true
-        tombstones.bury(r.key, id: r.id, originatorISN: r.originatorISN, end: r.end)
+        tombstones.bury(r.key, originatorISN: r.originatorISN, end: r.end)
     }
 
     private mutating func expireTombstones() {
-        tombstones.expire(now: now.nanoseconds, timeWait: options.timeWait)
+        tombstones.expire(now: now.nanoseconds)
     }
 }
 

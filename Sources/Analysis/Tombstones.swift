@@ -2,135 +2,142 @@ import PacketWire
 import TraceModel
 
 /// The 4-tuples of connections that ended less than TIME-WAIT ago, kept to
-/// recognise port reuse. There can be hundreds of thousands of them, so each
-/// takes 16 bytes in the table and 24 in the expiry queue: a 64-bit seeded fingerprint of its `FlowKey` instead of the
-/// key itself (two keys share one with probability about 2^-64 per lookup),
-/// in an open-addressing table with linear probing and backward-shift deletion,
-/// grown by half (not doubled) and indexed by multiply-shift range reduction
-/// (Lemire, "A fast alternative to the modulo reduction", 2016); the expiry
-/// queue is a list of fixed-size chunks, freed as they empty. Both keep the
-/// peak memory close to what the live entries need.
+/// recognise port reuse.
+///
+/// There can be hundreds of thousands of them (every connection of the last
+/// 60 s), so each burial takes 20 bytes: a 64-bit seeded fingerprint of its
+/// `FlowKey` instead of the key (two keys share one with probability about
+/// 2^-62 per lookup), its end, and the originator's ISN. Burials go into
+/// generations, one per eighth of TIME-WAIT, each an open-addressing table
+/// with linear probing, grown by half (not doubled) and indexed by
+/// multiply-shift range reduction (Lemire, "A fast alternative to the modulo
+/// reduction", 2016). A whole generation is freed once its last burial has
+/// expired, so no expiry queue is kept, and growing a table copies only the
+/// newest eighth: the peak memory stays close to what the live burials need.
 struct Tombstones {
-    struct Entry {
-        /// 0: an empty slot.
-        var fingerprint: UInt64 = 0
-        /// The connection's id, truncated to 31 bits (it only tells burials on
-        /// one 4-tuple apart), with `Entry.noISN` set when its originator sent no SYN.
-        var idAndFlag: UInt32 = 0
-        var originatorISN: UInt32 = 0
+    /// One generation's table: three arrays, so that no slot is padded.
+    private struct Generation {
+        /// 0: an empty slot. Otherwise the fingerprint, whose low bit says
+        /// whether the originator sent a SYN (its ISN is known).
+        var words: [UInt64]
+        var ends: [Int64]
+        var isns: [UInt32]
+        var count = 0
+        /// The earliest and the latest `ends` value in it.
+        let first: Int64
+        var last: Int64
 
-        static let noISN: UInt32 = 1 << 31
-        var hasISN: Bool { idAndFlag & Self.noISN == 0 }
-        var id: UInt32 { idAndFlag & ~Self.noISN }
+        init(capacity: Int, first end: Int64) {
+            words = Array(repeating: 0, count: capacity)
+            ends = Array(repeating: 0, count: capacity)
+            isns = Array(repeating: 0, count: capacity)
+            first = end
+            last = end
+        }
+
+        /// From the fingerprint's uniform bits: bit 63 is always set, bit 0 is the flag.
+        func home(_ fp: UInt64) -> Int {
+            Int(truncatingIfNeeded: (fp &<< 1).multipliedFullWidth(by: UInt64(words.count)).high)
+        }
+
+        /// The slot holding fingerprint `fp` (low bit clear), or the empty slot where it would go.
+        func slot(_ fp: UInt64) -> Int {
+            var i = home(fp)
+            while words[i] != 0, words[i] & ~1 != fp {
+                i = i + 1 == words.count ? 0 : i + 1
+            }
+            return i
+        }
+
+        mutating func put(_ word: UInt64, end: Int64, isn: UInt32) {
+            if (count + 1) * 5 > words.count * 4 { grow() }
+            let i = slot(word & ~1)
+            if words[i] == 0 { count += 1 }
+            words[i] = word
+            ends[i] = end
+            isns[i] = isn
+            last = end
+        }
+
+        private mutating func grow() {
+            var bigger = Generation(capacity: words.count + words.count / 2, first: first)
+            bigger.last = last
+            for i in words.indices where words[i] != 0 {
+                let j = bigger.slot(words[i] & ~1)
+                bigger.words[j] = words[i]
+                bigger.ends[j] = ends[i]
+                bigger.isns[j] = isns[i]
+            }
+            bigger.count = count
+            self = bigger
+        }
     }
 
-    typealias Burial = (fingerprint: UInt64, end: Int64, id: UInt32)
-    private static let chunkSize = 4096
-
-    private var slots: [Entry]
+    /// Oldest first.
+    private var generations: [Generation] = []
     private let seed: UInt64
-    private(set) var count = 0
-    /// Fingerprint, end and id of every burial, oldest first, in chunks.
-    private var chunks: [[Burial]] = []
-    private var firstChunk = 0
-    private var head = 0
+    /// Every burial's end, made non-decreasing in burial order (see `bury`).
+    private var latestEnd = Int64.min
+    /// `now` of the last `expire`.
+    private var cutoff = Int64.min
+    private let timeWait: Int64
+    /// How much of TIME-WAIT one generation covers.
+    private let span: Int64
 
-    init() {
-        slots = Array(repeating: Entry(), count: 1024)
-        seed = UInt64.random(in: 0...UInt64.max) | 1
+    init(timeWait: Int64) {
+        self.timeWait = timeWait
+        span = max(timeWait / 8, 1)
+        seed = UInt64.random(in: 0...UInt64.max)
     }
 
-    func fingerprint(_ key: FlowKey) -> UInt64 { max(key.mix(seed), 1) }
+    /// Bit 63 set (never 0, never an empty slot), bit 0 clear (the ISN flag goes there).
+    private func fingerprint(_ key: FlowKey) -> UInt64 { (key.mix(seed) | 1 << 63) & ~1 }
 
-    private func home(_ fp: UInt64) -> Int {
-        Int(truncatingIfNeeded: fp.multipliedFullWidth(by: UInt64(slots.count)).high)
-    }
+    /// Whether a burial that ended at `end` is still in TIME-WAIT at the last `expire`.
+    private func isLive(_ end: Int64) -> Bool { cutoff == .min || cutoff &- end < timeWait }
 
-    private func after(_ i: Int) -> Int { i + 1 == slots.count ? 0 : i + 1 }
-
-    /// How far `i` is past `j`, going round the table.
-    private func distance(_ i: Int, from j: Int) -> Int { i >= j ? i - j : i + slots.count - j }
-
-    private func find(_ fp: UInt64) -> Int? {
-        var i = home(fp)
-        while slots[i].fingerprint != 0 {
-            if slots[i].fingerprint == fp { return i }
-            i = after(i)
+    /// The originator's ISN of the connection last buried on `key` (outer nil: none in TIME-WAIT).
+    func originatorISN(_ key: FlowKey) -> SequenceNumber?? {
+        let fp = fingerprint(key)
+        // The newest generation holding the key has its latest burial; only that one counts.
+        for g in generations.reversed() {
+            let i = g.slot(fp)
+            guard g.words[i] != 0 else { continue }
+            guard isLive(g.ends[i]) else { return nil }
+            return .some(g.words[i] & 1 == 1 ? SequenceNumber(g.isns[i]) : nil)
         }
         return nil
     }
 
-    /// The originator's ISN of the connection last buried on `key` (outer nil: none in TIME-WAIT).
-    func originatorISN(_ key: FlowKey) -> SequenceNumber?? {
-        guard let i = find(fingerprint(key)) else { return nil }
-        return .some(slots[i].hasISN ? SequenceNumber(slots[i].originatorISN) : nil)
-    }
-
-    mutating func bury(_ key: FlowKey, id: Int, originatorISN: SequenceNumber?, end: Timestamp) {
-        let fp = fingerprint(key)
-        let id = UInt32(truncatingIfNeeded: id) & ~Entry.noISN
-        let entry = Entry(fingerprint: fp, idAndFlag: originatorISN == nil ? id | Entry.noISN : id,
-                          originatorISN: originatorISN?.rawValue ?? 0)
-        if chunks.isEmpty || chunks[chunks.count - 1].count == Self.chunkSize {
-            chunks.append([])
-            chunks[chunks.count - 1].reserveCapacity(Self.chunkSize)
+    mutating func bury(_ key: FlowKey, originatorISN: SequenceNumber?, end: Timestamp) {
+        // The expiry this replaces went through burials in order and stopped at
+        // the first one still in TIME-WAIT, so a burial expired only once every
+        // earlier one had: as if its end were the latest end buried so far.
+        latestEnd = max(latestEnd, end.nanoseconds)
+        let word = fingerprint(key) | (originatorISN == nil ? 0 : 1)
+        if generations.isEmpty || latestEnd &- generations[generations.count - 1].first >= span {
+            generations.append(Generation(capacity: 64, first: latestEnd))
         }
-        chunks[chunks.count - 1].append((fp, end.nanoseconds, id))
-        if let i = find(fp) {
-            slots[i] = entry
-            return
-        }
-        if (count + 1) * 5 > slots.count * 4 { grow() }
-        place(entry)
-        count += 1
+        generations[generations.count - 1].put(word, end: latestEnd, isn: originatorISN?.rawValue ?? 0)
     }
 
-    private mutating func place(_ e: Entry) {
-        var i = home(e.fingerprint)
-        while slots[i].fingerprint != 0 { i = after(i) }
-        slots[i] = e
+    /// Forgets every burial that ended at least TIME-WAIT before `now`.
+    mutating func expire(now: Int64) {
+        cutoff = now
+        var dead = 0
+        while dead < generations.count, !isLive(generations[dead].last) { dead += 1 }
+        if dead > 0 { generations.removeFirst(dead) }
     }
 
-    private mutating func grow() {
-        let old = slots
-        slots = Array(repeating: Entry(), count: old.count + old.count / 2)
-        for e in old where e.fingerprint != 0 { place(e) }
-    }
-
-    /// Forgets every burial that ended at least `timeWait` before `now`.
-    mutating func expire(now: Int64, timeWait: Int64) {
-        while firstChunk < chunks.count {
-            if head == chunks[firstChunk].count {
-                if firstChunk == chunks.count - 1 { break }  // the chunk being filled
-                chunks[firstChunk] = []  // free it
-                firstChunk += 1
-                head = 0
-                continue
+    /// How many 4-tuples are in TIME-WAIT (for tests: it walks every generation).
+    var count: Int {
+        var seen = Set<UInt64>()
+        var live = 0
+        for g in generations.reversed() {
+            for i in g.words.indices where g.words[i] != 0 && seen.insert(g.words[i] & ~1).inserted {
+                if isLive(g.ends[i]) { live += 1 }
             }
-            let t = chunks[firstChunk][head]
-            guard now - t.end >= timeWait else { break }
-            head += 1
-            // Only if no later connection on the 4-tuple was buried since.
-            if let i = find(t.fingerprint), slots[i].id == t.id { remove(at: i) }
         }
-        if firstChunk > 64 && firstChunk * 2 > chunks.count {
-            chunks.removeFirst(firstChunk)
-            firstChunk = 0
-        }
-    }
-
-    private mutating func remove(at slot: Int) {
-        var hole = slot
-        slots[hole] = Entry()
-        count -= 1
-        var i = after(hole)
-        while slots[i].fingerprint != 0 {
-            if distance(i, from: home(slots[i].fingerprint)) >= distance(i, from: hole) {
-                slots[hole] = slots[i]
-                slots[i] = Entry()
-                hole = i
-            }
-            i = after(i)
-        }
+        return live
     }
 }

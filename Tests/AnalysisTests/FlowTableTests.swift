@@ -52,22 +52,38 @@ struct FlowTableTests {
 
     @Test("tombstones: found until TIME-WAIT has passed since the end; a later burial on the 4-tuple outlives the earlier one")
     func tombstones() {
-        var t = Tombstones()
         let second: Int64 = 1_000_000_000, timeWait = 60 * second
+        var t = Tombstones(timeWait: timeWait)
         for i in 0..<50_000 {
-            t.bury(Self.key(i % 3000), id: i + 1, originatorISN: i % 5 == 0 ? nil : SequenceNumber(UInt32(i)),
+            t.bury(Self.key(i % 3000), originatorISN: i % 5 == 0 ? nil : SequenceNumber(UInt32(i)),
                    end: Timestamp(nanoseconds: Int64(i) * 1_000_000))
         }
         #expect(t.count == 3000)  // keys repeat every 3000: later burials replace earlier ones
         #expect(t.originatorISN(Self.key(1)) == .some(SequenceNumber(UInt32(48001))))
         // Re-bury key 7 late: it must survive the expiry of its earlier burials.
-        t.bury(Self.key(7), id: 99_999, originatorISN: nil, end: Timestamp(nanoseconds: 100 * second))
-        t.expire(now: 50 * second + timeWait, timeWait: timeWait)
+        t.bury(Self.key(7), originatorISN: nil, end: Timestamp(nanoseconds: 100 * second))
+        t.expire(now: 50 * second + timeWait)
         #expect(t.count == 1)
         #expect(t.originatorISN(Self.key(7)) == .some(nil))
         #expect(t.originatorISN(Self.key(8)) == nil)
-        t.expire(now: 100 * second + timeWait, timeWait: timeWait)
+        t.expire(now: 100 * second + timeWait)
         #expect(t.count == 0)
         #expect(t.originatorISN(Self.key(7)) == nil)
+    }
+
+    /// A burial expires only with every burial before it (the tracker's
+    /// expiry was a queue in burial order, and port reuse is judged by it).
+    @Test("tombstones: a connection buried after a later-ending one stays until that one expires")
+    func tombstonesInBurialOrder() {
+        let second: Int64 = 1_000_000_000, timeWait = 60 * second
+        var t = Tombstones(timeWait: timeWait)
+        t.bury(Self.key(1), originatorISN: SequenceNumber(100), end: Timestamp(nanoseconds: 10 * second))
+        t.bury(Self.key(2), originatorISN: SequenceNumber(200), end: Timestamp(nanoseconds: 5 * second))
+        t.expire(now: 66 * second)
+        #expect(t.originatorISN(Self.key(2)) == .some(SequenceNumber(200)))
+        t.expire(now: 70 * second)
+        #expect(t.originatorISN(Self.key(1)) == nil)
+        #expect(t.originatorISN(Self.key(2)) == nil)
+        #expect(t.count == 0)
     }
 }
