@@ -5,10 +5,11 @@ import TraceModel
 /// algorithm R). One multiply-xorshift hash of the 4-tuple per lookup
 /// instead of `Hasher`'s SipHash: the lookup runs once per packet.
 /// The hash is seeded per table, so a crafted capture cannot choose collisions.
-struct FlowTable<Value> {
-    /// Each slot's hash (0: empty), compared before its key.
+/// A value carries its own key, so a slot holds only the hash and the value
+/// (16 bytes for a class).
+struct FlowTable<Value: FlowKeyed> {
+    /// Each slot's hash (0: empty), compared before its value's key.
     private var hashes: [UInt64]
-    private var keys: [FlowKey?]
     private var values: [Value?]
     private var mask: Int
     private let seed: UInt64
@@ -18,7 +19,6 @@ struct FlowTable<Value> {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         hashes = Array(repeating: 0, count: size)
-        keys = Array(repeating: nil, count: size)
         values = Array(repeating: nil, count: size)
         mask = size - 1
         seed = UInt64.random(in: 0...UInt64.max) | 1
@@ -33,7 +33,7 @@ struct FlowTable<Value> {
         let h = hash(key)
         var i = slot(h)
         while hashes[i] != 0 {
-            if hashes[i] == h, keys[i] == key { return i }
+            if hashes[i] == h, values[i]!.key == key { return i }
             i = (i + 1) & mask
         }
         return nil
@@ -42,21 +42,26 @@ struct FlowTable<Value> {
     subscript(key: FlowKey) -> Value? {
         get { find(key).flatMap { values[$0] } }
         set {
-            if let newValue { insert(key, newValue) } else { _ = removeValue(forKey: key) }
+            if let newValue {
+                precondition(newValue.key == key, "a value is filed under its own key")
+                insert(newValue)
+            } else {
+                _ = removeValue(forKey: key)
+            }
         }
     }
 
-    private mutating func insert(_ key: FlowKey, _ value: Value) {
+    private mutating func insert(_ value: Value) {
+        let key = value.key
         if let i = find(key) {
             values[i] = value
             return
         }
-        if (count + 1) * 4 > keys.count * 3 { grow() }
+        if (count + 1) * 4 > values.count * 3 { grow() }
         let h = hash(key)
         var i = slot(h)
         while hashes[i] != 0 { i = (i + 1) & mask }
         hashes[i] = h
-        keys[i] = key
         values[i] = value
         count += 1
     }
@@ -66,7 +71,6 @@ struct FlowTable<Value> {
         guard var hole = find(key) else { return nil }
         let removed = values[hole]
         hashes[hole] = 0
-        keys[hole] = nil
         values[hole] = nil
         count -= 1
         // Shift back every later entry of the run whose home slot is not between the hole and it.
@@ -76,10 +80,8 @@ struct FlowTable<Value> {
             let distanceToHole = (i - hole) & mask
             if distanceToHome >= distanceToHole {
                 hashes[hole] = hashes[i]
-                keys[hole] = keys[i]
                 values[hole] = values[i]
                 hashes[i] = 0
-                keys[i] = nil
                 values[i] = nil
                 hole = i
             }
@@ -89,14 +91,13 @@ struct FlowTable<Value> {
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldValues = values
-        hashes = Array(repeating: 0, count: oldKeys.count * 2)
-        keys = Array(repeating: nil, count: oldKeys.count * 2)
-        values = Array(repeating: nil, count: oldKeys.count * 2)
-        mask = keys.count - 1
+        let oldValues = values
+        hashes = Array(repeating: 0, count: oldValues.count * 2)
+        values = Array(repeating: nil, count: oldValues.count * 2)
+        mask = values.count - 1
         count = 0
-        for (k, v) in zip(oldKeys, oldValues) {
-            if let k, let v { insert(k, v) }
+        for v in oldValues {
+            if let v { insert(v) }
         }
     }
 
@@ -107,6 +108,13 @@ struct FlowTable<Value> {
         self = FlowTable()
     }
 }
+
+/// A value that knows the flow it is filed under.
+protocol FlowKeyed {
+    var key: FlowKey { get }
+}
+
+extension ConnectionRecord: FlowKeyed {}
 
 extension FlowKey {
     /// A 64-bit mix of the 4-tuple (multiply-xorshift, as splitmix64's finaliser).
