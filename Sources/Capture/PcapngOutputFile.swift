@@ -4,6 +4,7 @@ import Glibc
 /// its descriptor. Bytes are buffered and written in chunks. Unless
 /// `commit()` has renamed it into place, the partial file is removed when
 /// this object goes away, so a half-written capture never looks complete.
+/// A device or FIFO (`OutputTarget.direct`) is written in place instead.
 final class PcapngOutputFile {
     enum State {
         case open
@@ -15,8 +16,10 @@ final class PcapngOutputFile {
 
     /// The name the finished capture gets.
     let path: String
-    /// Where it is written until then: `path + ".partial"`.
+    /// Where it is written until then: `path + ".partial"`, or `path` itself
+    /// for a device or FIFO.
     let partialPath: String
+    private let inPlace: Bool
     private var fd: Int32
     private var buffer: [UInt8] = []
     private(set) var state = State.open
@@ -28,21 +31,28 @@ final class PcapngOutputFile {
     /// The corresponding C function is `open(2)` with `O_CREAT|O_TRUNC|O_WRONLY|O_CLOEXEC`.
     init(path: String) throws(CaptureError) {
         self.path = path
-        partialPath = path + ".partial"
+        let target = OutputTarget(path)
+        inPlace = target == .direct(path: path)
+        partialPath = inPlace ? path : target.path + ".partial"
         var descriptor: Int32
         repeat {
-            descriptor = Glibc.open(partialPath, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o644)
+            descriptor = inPlace ? Glibc.open(path, O_WRONLY | O_CLOEXEC)
+                : Glibc.open(partialPath, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o644)
         } while descriptor < 0 && errno == EINTR
+        finalPath = target.path
         guard descriptor >= 0 else {
             throw CaptureError(.open, path: path, message: "cannot create \(partialPath): \(pcapngErrnoText(errno))")
         }
         fd = descriptor
     }
 
+    /// `path`, or the file a symbolic link at `path` names.
+    private let finalPath: String
+
     deinit {
         guard state == .open else { return }
         _ = Glibc.close(fd)
-        _ = Glibc.unlink(partialPath)
+        if !inPlace { _ = Glibc.unlink(partialPath) }
     }
 
     /// Queues `bytes`, writing the buffer out once it is large.
@@ -58,16 +68,19 @@ final class PcapngOutputFile {
     func commit() throws(CaptureError) {
         try checkOpen(frame: nil)
         try flush(frame: nil)
-        var status: Int32
-        repeat { status = Glibc.fsync(fd) } while status < 0 && errno == EINTR
+        var status: Int32 = 0
+        // A device or FIFO has nothing to sync (fsync(2) gives EINVAL there).
+        if !inPlace {
+            repeat { status = Glibc.fsync(fd) } while status < 0 && errno == EINTR
+        }
         if status < 0 { try fail("fsync(2) of \(partialPath)", errno: errno, frame: nil) }
         // Linux releases the descriptor even when close(2) fails, so it is never retried.
         let closed = Glibc.close(fd)
         let closeErrno = errno
         fd = -1
         if closed < 0 { try fail("close(2) of \(partialPath)", errno: closeErrno, frame: nil) }
-        if Glibc.rename(partialPath, path) < 0 {
-            try fail("rename(2) of \(partialPath) to \(path)", errno: errno, frame: nil)
+        if !inPlace, Glibc.rename(partialPath, finalPath) < 0 {
+            try fail("rename(2) of \(partialPath) to \(finalPath)", errno: errno, frame: nil)
         }
         state = .committed
     }
@@ -105,7 +118,7 @@ final class PcapngOutputFile {
     private func fail(_ what: String, errno code: Int32, frame: Int?) throws(CaptureError) -> Never {
         if fd >= 0 { _ = Glibc.close(fd) }
         fd = -1
-        _ = Glibc.unlink(partialPath)
+        if !inPlace { _ = Glibc.unlink(partialPath) }
         state = .failed
         buffer = []
         throw CaptureError(.read, path: path, frame: frame, message: "\(what) failed: \(pcapngErrnoText(code))")

@@ -75,13 +75,16 @@ struct Report: ParsableCommand {
     }
 }
 
-/// Writes a report to stdout or to a file (atomically: FILE.partial, then rename).
+/// Writes a report to stdout or to a file: a regular file atomically
+/// (FILE.partial, then rename), a device or FIFO in place (`OutputTarget`).
 func emit(_ text: String, to output: String?) throws {
     guard let output else {
         StandardOutput.write(Array(text.utf8))
         return
     }
-    let partial = output + ".partial"
+    let target = OutputTarget(output)
+    let inPlace = target == .direct(path: output)
+    let partial = inPlace ? output : target.path + ".partial"
     guard let f = fopen(partial, "w") else {
         Diagnostics.error("\(output): \(String(cString: strerror(errno)))")
         throw ExitCode(ExitStatus.unreadableInput.rawValue)
@@ -89,8 +92,8 @@ func emit(_ text: String, to output: String?) throws {
     let bytes = Array(text.utf8)
     let written = fwrite(bytes, 1, bytes.count, f)
     let closed = fclose(f)
-    guard written == bytes.count, closed == 0, rename(partial, output) == 0 else {
-        unlink(partial)
+    guard written == bytes.count, closed == 0, inPlace || rename(partial, target.path) == 0 else {
+        if !inPlace { unlink(partial) }
         Diagnostics.error("\(output): \(String(cString: strerror(errno)))")
         throw ExitCode(ExitStatus.unreadableInput.rawValue)
     }
