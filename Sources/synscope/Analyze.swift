@@ -117,7 +117,7 @@ struct AnalyzeSettings: Sendable {
 }
 
 /// Writes connections as the tracker emits them.
-struct ConnectionOutput {
+struct ConnectionOutput: ~Copyable {
     let format: AnalyzeFormat
     let timeline: Bool
     let connection: Int?

@@ -32,7 +32,7 @@ final class FileOutput: @unchecked Sendable {
 
     var failed: Bool { locked { isFailed } }
 
-    func write(_ sink: ByteSink) {
+    func write(_ sink: borrowing ByteSink) {
         locked {
             sink.withUnsafeBytes { raw in
                 guard let base = raw.baseAddress, raw.count > 0 else { return }
