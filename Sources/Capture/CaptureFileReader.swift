@@ -12,7 +12,8 @@ public struct PacketRecord {
     public var timestamp: Timestamp
     public var linkType: LinkType
     public var originalLength: Int
-    /// The captured bytes; they belong to libpcap and are reused for the next record.
+    /// The captured bytes; they belong to the reader (libpcap's buffer, or
+    /// `PlainPcapReader`'s) and are reused after the closure returns.
     public var bytes: UnsafeRawBufferPointer
 
     /// A copy that outlives the closure.
@@ -30,6 +31,8 @@ public final class CaptureFileReader {
     private let handle: OpaquePointer
     /// The stdio buffer of the file libpcap reads, when synscope opened it.
     private var buffer: UnsafeMutablePointer<CChar>?
+    /// The reader of a plain classic pcap file (`PlainPcapReader`); libpcap reads the rest.
+    private var plain: PlainPcapReader?
 
     /// Read buffer size: libpcap's fread(3) calls go through stdio, whose
     /// default buffer (st_blksize, 4 KiB) costs one read(2) per 4 KiB.
@@ -38,7 +41,12 @@ public final class CaptureFileReader {
     /// Opens `path`. The corresponding C functions are fopen(3), setvbuf(3) and
     /// `pcap_fopen_offline_with_tstamp_precision(3PCAP)` (`pcap_open_offline_with_tstamp_precision`
     /// for `-`, standard input).
-    public init(path: String) throws(CaptureError) {
+    public convenience init(path: String) throws(CaptureError) {
+        try self.init(path: path, plainReader: true)
+    }
+
+    /// `plainReader: false` reads through libpcap alone (the tests compare the two).
+    init(path: String, plainReader: Bool) throws(CaptureError) {
         self.path = path
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         let precision = UInt32(PCAP_TSTAMP_PRECISION_NANO)
@@ -49,11 +57,13 @@ public final class CaptureFileReader {
             let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Self.bufferSize)
             setvbuf(file, buffer, _IOFBF, Self.bufferSize)
             opened = pcap_fopen_offline_with_tstamp_precision(file, precision, &errbuf)
-            if opened == nil {
+            if let opened {
+                self.buffer = buffer
+                plain = !plainReader ? nil : PlainPcapReader(fd: fileno(file), linkType: LinkType(rawValue: UInt32(bitPattern: pcap_datalink(opened))),
+                                        snapshotLength: Int(pcap_snapshot(opened)))
+            } else {
                 fclose(file)
                 buffer.deallocate()
-            } else {
-                self.buffer = buffer
             }
         } else {
             // As libpcap words a failed fopen(3): "PATH: reason".
@@ -84,6 +94,14 @@ public final class CaptureFileReader {
     /// seen every record before it). The corresponding C function is `pcap_next_ex(3PCAP)`.
     public func forEach(_ body: (PacketRecord) -> Void) throws(CaptureError) {
         var frame = 0
+        if let plain {
+            self.plain = nil  // one pass: libpcap reads any later one
+            guard let delivered = plain.forEach(linkType: linkType, body) else { return }
+            // A record for libpcap: it skips those already delivered, then reads on.
+            var header: UnsafeMutablePointer<pcap_pkthdr>?
+            var data: UnsafePointer<UInt8>?
+            while frame < delivered, pcap_next_ex(handle, &header, &data) == 1 { frame += 1 }
+        }
         while true {
             var header: UnsafeMutablePointer<pcap_pkthdr>?
             var data: UnsafePointer<UInt8>?
