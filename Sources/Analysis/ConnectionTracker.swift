@@ -99,11 +99,12 @@ public struct ConnectionTracker {
     }
 
     /// After a segment: queues `record` if it just finished; returns what is ready to emit.
+    /// Runs once per segment: the common case (nothing to emit) builds no array.
     private mutating func settle(_ record: ConnectionRecord, wasFinished: Bool) -> [Connection] {
         if !wasFinished && record.finished { finished.append(record) }
-        var emitted = pendingEmit
-        pendingEmit.removeAll()
-        emitted += drainFinished()
+        var emitted: [Connection] = []
+        if !pendingEmit.isEmpty { swap(&emitted, &pendingEmit) }
+        if finishedHead < finished.count { drainFinished(into: &emitted) }
         expireTombstones()
         return emitted
     }
@@ -121,8 +122,7 @@ public struct ConnectionTracker {
         return all.sorted { $0.id < $1.id }
     }
 
-    private mutating func drainFinished() -> [Connection] {
-        var out: [Connection] = []
+    private mutating func drainFinished(into out: inout [Connection]) {
         while finishedHead < finished.count {
             let r = finished[finishedHead]!
             if r.buried {
@@ -142,7 +142,6 @@ public struct ConnectionTracker {
             finished.removeFirst(finishedHead)
             finishedHead = 0
         }
-        return out
     }
 
     private mutating func bury(_ r: ConnectionRecord) {
