@@ -110,9 +110,9 @@ struct Tombstones {
     }
 
     mutating func bury(_ key: FlowKey, originatorISN: SequenceNumber?, end: Timestamp) {
-        // The expiry this replaces went through burials in order and stopped at
-        // the first one still in TIME-WAIT, so a burial expired only once every
-        // earlier one had: as if its end were the latest end buried so far.
+        // Burials expire in the order they were made, as from a queue that
+        // stops at the first one still in TIME-WAIT: a burial expires only once
+        // every earlier one has, as if its end were the latest end buried so far.
         latestEnd = max(latestEnd, end.nanoseconds)
         let word = fingerprint(key) | (originatorISN == nil ? 0 : 1)
         if generations.isEmpty || latestEnd &- generations[generations.count - 1].first >= span {

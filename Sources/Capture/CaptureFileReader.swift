@@ -59,8 +59,10 @@ public final class CaptureFileReader {
             opened = pcap_fopen_offline_with_tstamp_precision(file, precision, &errbuf)
             if let opened {
                 self.buffer = buffer
-                plain = !plainReader ? nil : PlainPcapReader(fd: fileno(file), linkType: LinkType(rawValue: UInt32(bitPattern: pcap_datalink(opened))),
-                                        snapshotLength: Int(pcap_snapshot(opened)))
+                if plainReader {
+                    plain = PlainPcapReader(fd: fileno(file), linkType: LinkType(rawValue: UInt32(bitPattern: pcap_datalink(opened))),
+                                            snapshotLength: Int(pcap_snapshot(opened)))
+                }
             } else {
                 fclose(file)
                 buffer.deallocate()

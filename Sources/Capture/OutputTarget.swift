@@ -36,6 +36,11 @@ public enum OutputTarget: Equatable, Sendable {
         self = .replace(path: path)
     }
 
+    /// Written in place rather than renamed into place.
+    public var isInPlace: Bool {
+        if case .direct = self { true } else { false }
+    }
+
     /// The file finally written.
     public var path: String {
         switch self {

@@ -32,7 +32,7 @@ final class PcapngOutputFile {
     init(path: String) throws(CaptureError) {
         self.path = path
         let target = OutputTarget(path)
-        inPlace = target == .direct(path: path)
+        inPlace = target.isInPlace
         partialPath = inPlace ? path : target.path + ".partial"
         var descriptor: Int32
         repeat {

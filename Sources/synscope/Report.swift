@@ -83,7 +83,7 @@ func emit(_ text: String, to output: String?) throws {
         return
     }
     let target = OutputTarget(output)
-    let inPlace = target == .direct(path: output)
+    let inPlace = target.isInPlace
     let partial = inPlace ? output : target.path + ".partial"
     guard let f = fopen(partial, "w") else {
         Diagnostics.error("\(output): \(String(cString: strerror(errno)))")

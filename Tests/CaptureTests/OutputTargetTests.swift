@@ -32,7 +32,7 @@ struct OutputTargetTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("report.txt").path
         #expect(OutputTarget(file) == .replace(path: file))  // nothing there yet
-        FileManager.default.createFile(atPath: file, contents: Data("old".utf8))
+        _ = FileManager.default.createFile(atPath: file, contents: Data("old".utf8))
         #expect(OutputTarget(file) == .replace(path: file))
         let link = dir.appendingPathComponent("link.txt").path
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: file)
@@ -57,7 +57,7 @@ struct OutputTargetTests {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("report.json").path
-        FileManager.default.createFile(atPath: file, contents: Data("old".utf8))
+        _ = FileManager.default.createFile(atPath: file, contents: Data("old".utf8))
         let link = dir.appendingPathComponent("latest.json").path
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: file)
         let r = try SynscopeBinary.run(["report", "--format", "json", "--output", link, Self.capture])
