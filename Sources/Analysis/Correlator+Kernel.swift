@@ -46,8 +46,7 @@ extension Correlator {
         }
         let answered = answeredFrames(attested)
         let index = CallIndex(calls, threads: input.threads)
-        var byFlow: [DirectedFlow: [TimelineSegment]] = [:]
-        for s in segments { byFlow[s.segment.flow, default: []].append(s) }
+        let byFlow = SegmentIndex(segments).byFlow
         var agreement = InferenceAgreement(agree: 0, total: 0, differences: [])
         for i in segments.indices {
             let inferred = segments[i]
