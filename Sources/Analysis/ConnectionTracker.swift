@@ -93,7 +93,7 @@ public struct ConnectionTracker {
             }
             record = ConnectionRecord(id: nextID, key: key, first: s, keepSegments: options.keepSegments)
             nextID += 1
-            open[key] = record
+            open.insert(new: record)
         }
         return record
     }

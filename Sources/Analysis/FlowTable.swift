@@ -52,13 +52,18 @@ struct FlowTable<Value: FlowKeyed> {
     }
 
     private mutating func insert(_ value: Value) {
-        let key = value.key
-        if let i = find(key) {
+        if let i = find(value.key) {
             values[i] = value
             return
         }
+        insert(new: value)
+    }
+
+    /// Files `value` under a key the table does not hold (one probe fewer than the subscript).
+    mutating func insert(new value: Value) {
+        assert(find(value.key) == nil, "insert(new:) of a key already filed")
         if (count + 1) * 4 > values.count * 3 { grow() }
-        let h = hash(key)
+        let h = hash(value.key)
         var i = slot(h)
         while hashes[i] != 0 { i = (i + 1) & mask }
         hashes[i] = h
@@ -97,7 +102,7 @@ struct FlowTable<Value: FlowKeyed> {
         mask = values.count - 1
         count = 0
         for v in oldValues {
-            if let v { insert(v) }
+            if let v { insert(new: v) }
         }
     }
 

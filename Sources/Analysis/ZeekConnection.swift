@@ -45,23 +45,27 @@ struct ZeekConnection: Hashable, Sendable {
 
     var originator = Endpoint()
     var responder = Endpoint()
-    private(set) var history = ""
+    private var letters = ZeekHistory()
+
+    /// Zeek's `history` string.
+    var history: String { letters.string }
 
     mutating func observe(_ s: TCPSegment, isOriginator: Bool, findings: Findings) {
         if isOriginator {
-            Self.process(s, endpoint: &originator, peer: &responder, isOriginator: true, history: &history)
+            Self.process(s, endpoint: &originator, peer: &responder, isOriginator: true, history: &letters)
         } else {
-            Self.process(s, endpoint: &responder, peer: &originator, isOriginator: false, history: &history)
+            Self.process(s, endpoint: &responder, peer: &originator, isOriginator: false, history: &letters)
         }
     }
 
     private static func process(_ s: TCPSegment, endpoint e: inout Endpoint, peer: inout Endpoint,
-                                isOriginator: Bool, history: inout String) {
-        func add(_ letter: Character) {
-            history.append(isOriginator ? letter : Character(letter.lowercased()))
+                                isOriginator: Bool, history: inout ZeekHistory) {
+        /// The originator's letters are upper case, the responder's lower case (all are ASCII letters).
+        func add(_ letter: UInt8) {
+            history.append(isOriginator ? letter : letter | 0x20)
         }
         /// `CheckHistory`: appends the letter the first time; true if already seen.
-        func check(_ mask: UInt16, _ letter: Character) -> Bool {
+        func check(_ mask: UInt16, _ letter: UInt8) -> Bool {
             if e.seen & mask == 0 {
                 e.seen |= mask
                 add(letter)
@@ -69,7 +73,7 @@ struct ZeekConnection: Hashable, Sendable {
             }
             return true
         }
-        func scaled(_ letter: Character, _ count: inout UInt32, _ threshold: inout UInt32) {
+        func scaled(_ letter: UInt8, _ count: inout UInt32, _ threshold: inout UInt32) {
             count += 1
             if count == threshold {
                 add(letter)
@@ -84,30 +88,34 @@ struct ZeekConnection: Hashable, Sendable {
         // update_history()
         let bits = (f.contains(.syn) ? 1 : 0) + (f.contains(.fin) ? 1 : 0) + (f.contains(.rst) ? 1 : 0)
         if bits > 1 {
-            if f.contains(.fin) && f.contains(.rst) { _ = check(Mask.finRST, "I") } else { _ = check(Mask.multiFlag, "Q") }
+            if f.contains(.fin) && f.contains(.rst) {
+                _ = check(Mask.finRST, UInt8(ascii: "I"))
+            } else {
+                _ = check(Mask.multiFlag, UInt8(ascii: "Q"))
+            }
         } else if bits == 1 {
             if f.contains(.syn) {
-                let code: Character = f.contains(.ack) ? "H" : "S"
+                let code = f.contains(.ack) ? UInt8(ascii: "H") : UInt8(ascii: "S")
                 if check(Mask.syn, code), s.sequence != e.lastSYN { add(code) }
                 e.lastSYN = s.sequence
             }
             if f.contains(.fin) {
                 let finSeq = s.sequence + UInt32(truncatingIfNeeded: len)
-                if check(Mask.fin, "F"), finSeq != e.lastFIN { add("F") }
+                if check(Mask.fin, UInt8(ascii: "F")), finSeq != e.lastFIN { add(UInt8(ascii: "F")) }
                 e.lastFIN = finSeq
             }
             if f.contains(.rst) {
-                if check(Mask.rst, "R"), s.sequence != e.lastRST { add("R") }
+                if check(Mask.rst, UInt8(ascii: "R")), s.sequence != e.lastRST { add(UInt8(ascii: "R")) }
                 e.lastRST = s.sequence
             }
         } else if len > 0 {
-            _ = check(Mask.data, "D")
+            _ = check(Mask.data, UInt8(ascii: "D"))
         } else if f.contains(.ack) {
-            _ = check(Mask.ack, "A")
+            _ = check(Mask.ack, UInt8(ascii: "A"))
         }
         // update_window(): zero windows, except with or after a RST or after the peer's FIN.
         if s.window == 0, !f.contains(.rst), peer.state != .closed, e.state != .reset {
-            scaled("W", &e.zeroWindowCount, &e.zeroWindowThreshold)
+            scaled(UInt8(ascii: "W"), &e.zeroWindowCount, &e.zeroWindowThreshold)
         }
         // update_last_seq(): payload that does not advance the highest end seen is a retransmission.
         if let last = e.lastSeq {
@@ -121,7 +129,7 @@ struct ZeekConnection: Hashable, Sendable {
                 if len > 0 { e.size += Int(min(UInt32(len), UInt32(delta))) }
                 e.lastSeq = end
             } else if len > 0 {
-                scaled("T", &e.retransmitCount, &e.retransmitThreshold)
+                scaled(UInt8(ascii: "T"), &e.retransmitCount, &e.retransmitThreshold)
             }
         } else {
             e.lastSeq = end
@@ -132,7 +140,7 @@ struct ZeekConnection: Hashable, Sendable {
 
     /// `UpdateStateMachine` and the per-state functions it calls.
     private static func updateStateMachine(_ s: TCPSegment, endpoint e: inout Endpoint, peer: inout Endpoint,
-                                           isOriginator: Bool, history: inout String) {
+                                           isOriginator: Bool, history: inout ZeekHistory) {
         let f = s.flags
         switch e.state {
         case .inactive:
@@ -142,7 +150,7 @@ struct ZeekConnection: Hashable, Sendable {
                 } else {
                     if !f.contains(.ack), peer.state == .synACKSent {
                         // SYN/SYN-ACK reversal: Zeek flips the roles (FlipRoles appends '^').
-                        history.append("^")
+                        history.append(UInt8(ascii: "^"))
                         peer.set(.established)
                     }
                     if peer.state == .synSent { peer.set(.established) }
@@ -223,5 +231,35 @@ struct ZeekConnection: Hashable, Sendable {
             rest = rest.dropFirst()
         }
         return rest.first == "R"
+    }
+}
+
+/// Zeek's history letters, kept as ASCII bytes: the first 16 inline, so a
+/// connection's history costs no allocation and no `Character` handling per
+/// letter; the `String` is built once, when the connection is reported.
+struct ZeekHistory: Hashable, Sendable {
+    /// Letters 0-7 and 8-15, one byte each, the first in the lowest byte; unused bytes are 0.
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+    private var more: [UInt8] = []
+    private(set) var count = 0
+
+    mutating func append(_ letter: UInt8) {
+        switch count {
+        case 0..<8: low |= UInt64(letter) << (8 * count)
+        case 8..<16: high |= UInt64(letter) << (8 * (count - 8))
+        default: more.append(letter)
+        }
+        count += 1
+    }
+
+    var string: String {
+        String(unsafeUninitializedCapacity: count) { buffer in
+            for i in 0..<min(count, 16) {
+                buffer[i] = UInt8(truncatingIfNeeded: i < 8 ? low >> (8 * i) : high >> (8 * (i - 8)))
+            }
+            for (i, letter) in more.enumerated() { buffer[16 + i] = letter }
+            return count
+        }
     }
 }

@@ -322,4 +322,20 @@ struct StateMachineTests {
         let segments = Self.handshake(&w) + [w.segment(.client, [], seq: 1001)]
         #expect(Self.run(segments).last == "ESTABLISHED/ESTABLISHED")
     }
+
+    @Test("a history longer than the 16 letters kept inline keeps every letter, in order and case")
+    func longHistory() {
+        // Each SYN with a new ISN and each RST with a new sequence number adds its letter again.
+        var w = Wire()
+        var segments: [TCPSegment] = []
+        for i in 0..<12 {
+            segments.append(w.segment(.client, .syn, seq: 1000 + UInt32(i)))
+            segments.append(w.segment(.server, .rstACK, seq: UInt32(i), ack: 1001 + UInt32(i)))
+        }
+        #expect(Self.zeek(segments).history == String(repeating: "Sr", count: 12))
+        var h = ZeekHistory()
+        let letters = Array("ShADadFfTtWwIiQqRr^SH".utf8)
+        for l in letters { h.append(l) }
+        #expect(h.string == "ShADadFfTtWwIiQqRr^SH" && h.count == letters.count)
+    }
 }
