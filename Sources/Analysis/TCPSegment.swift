@@ -1,25 +1,56 @@
 import PacketWire
 import TraceModel
 
-/// A TCP segment as analysis sees it: the decoded fields it needs, and where
-/// it came from. Holds no packet bytes.
+/// A TCP segment as analysis sees it: its TCP header, the flow it belongs
+/// to, and where it came from. Holds no packet bytes.
+///
+/// The header is stored whole, so that the per-packet path can decode into
+/// one reused segment in place (`load`) instead of copying the header
+/// field by field (that copy was a tenth of `analyze`).
 public struct TCPSegment: Hashable, Sendable {
     /// 1-based frame number in its capture.
     public var frame: Int
     public var time: Timestamp
     public var flow: DirectedFlow
-    public var sequence: SequenceNumber
-    public var acknowledgment: SequenceNumber
-    public var flags: TCPFlags
-    /// Raw, unscaled window.
-    public var window: UInt16
-    public var payloadLength: Int
-    public var headerLength: Int
-    public var options: TCPOptions
+    /// The decoded header; the fields below read it.
+    public var header: TCPHeader
     /// The capture cut this segment inside its header.
     public var isTruncated: Bool
-    /// A malformed header length or option.
-    public var headerProblem: DecodeError?
+
+    public var sequence: SequenceNumber {
+        get { header.sequence }
+        set { header.sequence = newValue }
+    }
+    public var acknowledgment: SequenceNumber {
+        get { header.acknowledgment }
+        set { header.acknowledgment = newValue }
+    }
+    public var flags: TCPFlags {
+        get { header.flags }
+        set { header.flags = newValue }
+    }
+    /// Raw, unscaled window.
+    public var window: UInt16 {
+        get { header.window }
+        set { header.window = newValue }
+    }
+    public var payloadLength: Int {
+        get { header.payloadLength }
+        set { header.payloadLength = newValue }
+    }
+    public var headerLength: Int {
+        get { header.headerLength }
+        set { header.headerLength = newValue }
+    }
+    public var options: TCPOptions {
+        get { header.options }
+        set { header.options = newValue }
+    }
+    /// A malformed header length or option (a cut by the snaplen is `isTruncated`).
+    public var headerProblem: DecodeError? {
+        get { header.problem.flatMap { $0.isTruncated ? nil : $0 } }
+        set { header.problem = newValue }
+    }
 
     public init(frame: Int, time: Timestamp, flow: DirectedFlow, sequence: SequenceNumber, acknowledgment: SequenceNumber,
                 flags: TCPFlags, window: UInt16, payloadLength: Int, headerLength: Int = 20, options: TCPOptions = TCPOptions(),
@@ -27,41 +58,63 @@ public struct TCPSegment: Hashable, Sendable {
         self.frame = frame
         self.time = time
         self.flow = flow
-        self.sequence = sequence
-        self.acknowledgment = acknowledgment
-        self.flags = flags
-        self.window = window
-        self.payloadLength = payloadLength
-        self.headerLength = headerLength
-        self.options = options
+        header = TCPHeader()
+        header.sourcePort = flow.source.port
+        header.destinationPort = flow.destination.port
+        header.sequence = sequence
+        header.acknowledgment = acknowledgment
+        header.flags = flags
+        header.window = window
+        header.payloadLength = payloadLength
+        header.headerLength = headerLength
+        header.options = options
+        header.problem = headerProblem
         self.isTruncated = isTruncated
-        self.headerProblem = headerProblem
     }
 
     /// The segment in a decoded packet, if it carries a full TCP header.
     public init?(_ packet: DecodedPacket, frame: Int, time: Timestamp) {
         guard let tcp = packet.tcp, let src = packet.source, let dst = packet.destination else { return nil }
-        self.init(TCPPacket(source: src, destination: dst, header: tcp, isTruncated: packet.isTruncated), frame: frame, time: time)
+        self.frame = frame
+        self.time = time
+        flow = DirectedFlow(SocketAddress(src, tcp.sourcePort), SocketAddress(dst, tcp.destinationPort))
+        header = tcp
+        isTruncated = packet.isTruncated
     }
 
-    /// The segment in a captured packet, if it carries a full TCP header:
-    /// `PacketDecoder.decodeTCP` for the common case, `decode` for the rest.
+    /// The segment in a captured packet, if it carries a full TCP header.
     public init?(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, originalLength: Int, frame: Int, time: Timestamp) {
-        if let p = PacketDecoder.decodeTCP(bytes, linkType: linkType, originalLength: originalLength) {
-            self.init(p, frame: frame, time: time)
-        } else {
-            self.init(PacketDecoder.decode(bytes, linkType: linkType, originalLength: originalLength), frame: frame, time: time)
-        }
+        var s = TCPSegment.empty
+        guard s.load(bytes, linkType: linkType, originalLength: originalLength, frame: frame, time: time) else { return nil }
+        self = s
     }
 
-    init(_ p: TCPPacket, frame: Int, time: Timestamp) {
-        let tcp = p.header
-        let problem = tcp.problem.flatMap { $0.isTruncated ? nil : $0 }
-        self.init(frame: frame, time: time,
-                  flow: DirectedFlow(SocketAddress(p.source, tcp.sourcePort), SocketAddress(p.destination, tcp.destinationPort)),
-                  sequence: tcp.sequence, acknowledgment: tcp.acknowledgment, flags: tcp.flags, window: tcp.window,
-                  payloadLength: tcp.payloadLength, headerLength: tcp.headerLength, options: tcp.options,
-                  isTruncated: p.isTruncated, headerProblem: problem)
+    /// A segment of zeros, for `load` to fill.
+    public static var empty: TCPSegment {
+        let nowhere = SocketAddress(.v4(IPv4Address(0)), 0)
+        return TCPSegment(frame: 0, time: Timestamp(nanoseconds: 0), flow: DirectedFlow(nowhere, nowhere),
+                          sequence: SequenceNumber(0), acknowledgment: SequenceNumber(0), flags: TCPFlags(rawValue: 0),
+                          window: 0, payloadLength: 0)
+    }
+
+    /// Becomes the segment in a captured packet, in place; false (and the
+    /// segment unspecified) when the packet carries no full TCP header.
+    /// `PacketDecoder.decodeTCP` decodes the common case into `header`;
+    /// `decode` does the rest.
+    public mutating func load(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, originalLength: Int,
+                              frame: Int, time: Timestamp) -> Bool {
+        if let found = PacketDecoder.decodeTCP(bytes, linkType: linkType, originalLength: originalLength, into: &header) {
+            self.frame = frame
+            self.time = time
+            flow = DirectedFlow(SocketAddress(found.source, header.sourcePort),
+                                SocketAddress(found.destination, header.destinationPort))
+            isTruncated = found.isTruncated
+            return true
+        }
+        let decoded = PacketDecoder.decode(bytes, linkType: linkType, originalLength: originalLength)
+        guard let s = TCPSegment(decoded, frame: frame, time: time) else { return false }
+        self = s
+        return true
     }
 
     public var isSYN: Bool { flags.contains(.syn) }

@@ -41,6 +41,31 @@ public struct TCPHeader: Hashable, Sendable {
     /// Throws only when the 20-byte fixed header is not all there; a bad
     /// data offset or option is kept in `problem` instead.
     public init(parsing r: ByteReader, segmentLength: Int) throws(DecodeError) {
+        self.init()
+        try parse(r, segmentLength: segmentLength)
+    }
+
+    /// A header of zeros, to be filled by `parse`.
+    public init() {
+        sourcePort = 0
+        destinationPort = 0
+        sequence = SequenceNumber(0)
+        acknowledgment = SequenceNumber(0)
+        headerLength = 0
+        flags = TCPFlags(rawValue: 0)
+        window = 0
+        checksum = 0
+        urgentPointer = 0
+        options = TCPOptions()
+        payloadLength = 0
+        optionsOffset = 0
+        problem = nil
+    }
+
+    /// `init(parsing:segmentLength:)` in place: every field is set, none is
+    /// copied afterwards (the per-packet path reuses one header). After a
+    /// throw the fields are unspecified.
+    public mutating func parse(_ r: ByteReader, segmentLength: Int) throws(DecodeError) {
         try r.require(0, Field.minimumLength)
         sourcePort = try r.u16(Field.sourcePort)
         destinationPort = try r.u16(Field.destinationPort)
@@ -53,24 +78,31 @@ public struct TCPHeader: Hashable, Sendable {
         checksum = try r.u16(Field.checksum)
         urgentPointer = try r.u16(Field.urgentPointer)
         optionsOffset = r.origin + Field.minimumLength
-        options = TCPOptions()
         payloadLength = 0
         problem = nil
+        optionsCut = false
 
-        if segmentLength < Field.minimumLength {
-            problem = .malformed(.tcp, offset: r.origin, .totalLengthTooSmall, value: segmentLength)
-        } else if headerLength < Field.minimumLength {
-            problem = .malformed(.tcp, offset: r.origin + Field.dataOffsetFlags, .dataOffsetTooSmall, value: headerLength)
-        } else if headerLength > segmentLength {
-            problem = .malformed(.tcp, offset: r.origin + Field.dataOffsetFlags, .dataOffsetBeyondSegment, value: headerLength)
-        } else {
-            payloadLength = segmentLength - headerLength
-            let optionBytes = try r.window(from: Field.minimumLength, length: headerLength - Field.minimumLength, layer: .tcpOption)
-            var iterator = TCPOptionIterator(optionBytes, declaredLength: headerLength - Field.minimumLength)
-            options = TCPOptions(&iterator)
-            problem = iterator.error
-            optionsCut = iterator.wasCut
+        guard segmentLength >= Field.minimumLength, headerLength >= Field.minimumLength, headerLength <= segmentLength else {
+            options = TCPOptions()
+            problem = lengthProblem(r, segmentLength: segmentLength)
+            return
         }
+        payloadLength = segmentLength - headerLength
+        let optionBytes = try r.window(from: Field.minimumLength, length: headerLength - Field.minimumLength, layer: .tcpOption)
+        var iterator = TCPOptionIterator(optionBytes, declaredLength: headerLength - Field.minimumLength)
+        options.collect(&iterator)
+        problem = iterator.error
+        optionsCut = iterator.wasCut
+    }
+
+    /// The fault of a segment or data-offset length that leaves no room for the header.
+    private func lengthProblem(_ r: ByteReader, segmentLength: Int) -> DecodeError {
+        if segmentLength < Field.minimumLength {
+            return .malformed(.tcp, offset: r.origin, .totalLengthTooSmall, value: segmentLength)
+        } else if headerLength < Field.minimumLength {
+            return .malformed(.tcp, offset: r.origin + Field.dataOffsetFlags, .dataOffsetTooSmall, value: headerLength)
+        }
+        return .malformed(.tcp, offset: r.origin + Field.dataOffsetFlags, .dataOffsetBeyondSegment, value: headerLength)
     }
 }
 

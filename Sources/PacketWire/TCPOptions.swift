@@ -172,6 +172,12 @@ public struct TCPOptions: Hashable, Sendable {
 
     /// Collects every option `iterator` yields.
     public init(_ iterator: inout TCPOptionIterator) {
+        collect(&iterator)
+    }
+
+    /// Replaces these options with every option `iterator` yields, in place.
+    mutating func collect(_ iterator: inout TCPOptionIterator) {
+        self = TCPOptions()
         while let option = iterator.next() {
             count += 1
             switch option {

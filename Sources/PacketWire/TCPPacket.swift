@@ -27,6 +27,16 @@ extension PacketDecoder {
     /// Otherwise (not TCP, a fragment, an IPv6 extension cut, a fault before
     /// the TCP header) it returns nil and the caller asks `decode`.
     public static func decodeTCP(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, originalLength: Int) -> TCPPacket? {
+        var header = TCPHeader()
+        guard let found = decodeTCP(bytes, linkType: linkType, originalLength: originalLength, into: &header) else { return nil }
+        return TCPPacket(source: found.source, destination: found.destination, header: header, isTruncated: found.isTruncated)
+    }
+
+    /// `decodeTCP` into a header the caller keeps (the per-packet path
+    /// reuses one, so the header is never copied); returns the addresses
+    /// and truncation, or nil as `decodeTCP` does, leaving `header` unspecified.
+    public static func decodeTCP(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, originalLength: Int,
+                                 into header: inout TCPHeader) -> TCPAddresses? {
         let wireLength = Swift.max(originalLength, bytes.count)
         let frame = ByteReader(bytes, layer: .ethernet)
         do {
@@ -37,14 +47,14 @@ extension PacketDecoder {
                 let ipBytes = try frame.window(from: link.length, layer: .ipv4)
                 let ip = try IPv4Header(parsing: ipBytes, frameLength: ipWireLength)
                 guard ip.proto == Proto.tcp, !ip.isFragment else { return nil }
-                return try tcp(in: ipBytes, offset: ip.headerLength, length: ip.payloadLength,
-                               source: .v4(ip.source), destination: .v4(ip.destination))
+                let truncated = try tcp(in: ipBytes, offset: ip.headerLength, length: ip.payloadLength, into: &header)
+                return TCPAddresses(source: .v4(ip.source), destination: .v4(ip.destination), isTruncated: truncated)
             case .ipv6:
                 let ipBytes = try frame.window(from: link.length, layer: .ipv6)
                 let ip = try IPv6Header(parsing: ipBytes, frameLength: ipWireLength)
                 guard ip.upperProtocol == Proto.tcp, ip.extensionCut == nil, !ip.isFragment else { return nil }
-                return try tcp(in: ipBytes, offset: ip.headerLength, length: ip.upperLayerLength,
-                               source: .v6(ip.source), destination: .v6(ip.destination))
+                let truncated = try tcp(in: ipBytes, offset: ip.headerLength, length: ip.upperLayerLength, into: &header)
+                return TCPAddresses(source: .v6(ip.source), destination: .v6(ip.destination), isTruncated: truncated)
             default:
                 return nil
             }
@@ -55,12 +65,20 @@ extension PacketDecoder {
 
     /// As `decodeTransport` reads a TCP header; a header whose fixed part is
     /// not all there throws (`decode` then has no TCP header either).
+    /// Returns whether the packet counts as truncated.
     @inline(__always)
-    static func tcp(in ip: ByteReader, offset: Int, length: Int, source: IPAddress, destination: IPAddress) throws(DecodeError) -> TCPPacket {
+    static func tcp(in ip: ByteReader, offset: Int, length: Int, into header: inout TCPHeader) throws(DecodeError) -> Bool {
         let r = try ip.window(from: offset, length: length, layer: .tcp)
-        let header = try TCPHeader(parsing: r, segmentLength: length)
+        try header.parse(r, segmentLength: length)
         // decode records the header's problem (a truncation marks the packet) and a cut in the options.
-        let truncated = (header.problem?.isTruncated ?? false) || header.optionsCut
-        return TCPPacket(source: source, destination: destination, header: header, isTruncated: truncated)
+        return (header.problem?.isTruncated ?? false) || header.optionsCut
     }
+}
+
+/// What `decodeTCP(_:linkType:originalLength:into:)` finds besides the header.
+public struct TCPAddresses: Sendable {
+    public var source: IPAddress
+    public var destination: IPAddress
+    /// The capture cut the packet inside its TCP header.
+    public var isTruncated: Bool
 }

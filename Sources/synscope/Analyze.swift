@@ -96,9 +96,10 @@ struct AnalyzeSettings: Sendable {
             var tracker = ConnectionTracker(options: .init(keepSegments: timeline || connection != nil))
             var output = ConnectionOutput(format: format, timeline: timeline, connection: connection, selector: selector, out: out)
             do {
+                var seg = TCPSegment.empty  // decoded into in place, packet after packet
                 try reader.forEach { r in
-                    guard let seg = TCPSegment(r.bytes, linkType: r.linkType, originalLength: r.originalLength,
-                                               frame: r.frame, time: r.timestamp) else { return }
+                    guard seg.load(r.bytes, linkType: r.linkType, originalLength: r.originalLength,
+                                   frame: r.frame, time: r.timestamp) else { return }
                     let emitted = tracker.follow(seg)
                     if !emitted.isEmpty { output.emit(emitted, collect: &all) }
                 }
