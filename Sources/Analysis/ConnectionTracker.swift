@@ -12,13 +12,19 @@ public struct ConnectionTracker {
     public struct Options: Sendable {
         /// Keep every annotated segment in the connections emitted (for timelines).
         public var keepSegments: Bool
+        /// With `keepSegments`, keep them only in the connections whose id is
+        /// at most this (the first ones seen): a report that draws the first
+        /// N connections need not hold every segment of a long capture.
+        public var keepSegmentsUpToID: Int
         /// How long a finished connection waits for late segments before it is emitted.
         public var linger: Int64
         /// How long a tombstone is kept (Linux TCP_TIMEWAIT_LEN is 60 s).
         public var timeWait: Int64
 
-        public init(keepSegments: Bool = false, linger: Int64 = 1_000_000_000, timeWait: Int64 = 60_000_000_000) {
+        public init(keepSegments: Bool = false, keepSegmentsUpToID: Int = .max, linger: Int64 = 1_000_000_000,
+                    timeWait: Int64 = 60_000_000_000) {
             self.keepSegments = keepSegments
+            self.keepSegmentsUpToID = keepSegmentsUpToID
             self.linger = linger
             self.timeWait = timeWait
         }
@@ -91,7 +97,8 @@ public struct ConnectionTracker {
             } else if s.isBareSYN, case .some(let isn) = tombstones.originatorISN(key), isn != s.sequence {
                 reused = true
             }
-            record = ConnectionRecord(id: nextID, key: key, first: s, keepSegments: options.keepSegments)
+            record = ConnectionRecord(id: nextID, key: key, first: s,
+                                      keepSegments: options.keepSegments && nextID <= options.keepSegmentsUpToID)
             nextID += 1
             open.insert(new: record)
         }

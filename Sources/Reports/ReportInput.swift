@@ -13,18 +13,21 @@ public enum ReportInput: Sendable {
     /// otherwise a capture whose connections are analysed with their segments.
     /// `progress` is called now and then with the packets read so far.
     /// `keepPackets` keeps a copy of every packet (for writing an annotated pcapng).
-    public static func load(path: String, keepPackets: Bool = true, progress: ((Int) -> Void)? = nil) throws(CaptureError) -> ReportInput {
+    /// `segmentsUpToID` keeps the segments of only the connections with an
+    /// id up to it (the first ones), for a report that draws no others.
+    public static func load(path: String, keepPackets: Bool = true, segmentsUpToID: Int = .max,
+                            progress: ((Int) -> Void)? = nil) throws(CaptureError) -> ReportInput {
         if let run = try SavedRun.load(path: path) { return .run(run) }
         let reader = try CaptureFileReader(path: path)
         try reader.requireDecodableLinkType()
-        var tracker = ConnectionTracker(options: .init(keepSegments: true))
+        var tracker = ConnectionTracker(options: .init(keepSegments: true, keepSegmentsUpToID: segmentsUpToID))
         var connections: [Connection] = []
         var packets: [CapturedPacket] = []
+        var s = TCPSegment.empty  // decoded into in place, packet after packet
         try reader.forEach { r in
             if keepPackets { packets.append(r.copy()) }
             if r.frame % 50_000 == 0 { progress?(r.frame) }
-            guard let s = TCPSegment(r.bytes, linkType: r.linkType, originalLength: r.originalLength,
-                                     frame: r.frame, time: r.timestamp) else { return }
+            guard s.load(r.bytes, linkType: r.linkType, originalLength: r.originalLength, frame: r.frame, time: r.timestamp) else { return }
             connections += tracker.follow(s)
         }
         connections += tracker.finish()

@@ -42,7 +42,11 @@ struct Report: ParsableCommand {
         var loaded: [ReportInput] = []
         for path in inputs {
             do {
-                loaded.append(try ReportInput.load(path: path, keepPackets: format == .pcapng) { progress.show("\(path): \($0) packets read") })
+                // HTML draws the first connections of a capture only; the others need no segments.
+                let segmentsUpToID = format == .html ? HTMLReport.diagramsPerCapture : .max
+                loaded.append(try ReportInput.load(path: path, keepPackets: format == .pcapng, segmentsUpToID: segmentsUpToID) {
+                    progress.show("\(path): \($0) packets read")
+                })
             } catch {
                 progress.clear()
                 Diagnostics.error(error.description)

@@ -11,15 +11,29 @@ import TraceModel
 /// tools/record-analysis-fixtures) for what a scenario cannot end in.
 @Suite("recorded connection classes")
 struct RecordedClassTests {
-    static func connections(_ name: String) throws -> [Connection] {
+    static func connections(_ name: String, keepSegmentsUpToID: Int = .max) throws -> [Connection] {
         let reader = try CaptureFileReader(path: Captures.path(name))
-        var tracker = ConnectionTracker(options: .init(keepSegments: true))
+        var tracker = ConnectionTracker(options: .init(keepSegments: true, keepSegmentsUpToID: keepSegmentsUpToID))
         var out: [Connection] = []
         try reader.forEach { r in
             let d = PacketDecoder.decode(r.bytes, linkType: r.linkType, originalLength: r.originalLength)
             if let s = TCPSegment(d, frame: r.frame, time: r.timestamp) { out += tracker.observe(s).emitted }
         }
         return (out + tracker.finish()).sorted { $0.id < $1.id }
+    }
+
+    @Test("keepSegmentsUpToID keeps the segments of the first connections only, and changes nothing else")
+    func segmentsOfTheFirstConnections() throws {
+        // 200 connections: the SYN flood recording.
+        let all = try Self.connections("run-syn-flood-cookies.pcapng")
+        let first = try Self.connections("run-syn-flood-cookies.pcapng", keepSegmentsUpToID: 7)
+        try #require(all.count == 200 && first.count == all.count)
+        for (a, f) in zip(all, first) {
+            #expect(!a.segments.isEmpty)
+            var stripped = a
+            if a.id > 7 { stripped.segments = [] }
+            #expect(f == stripped, "connection \(a.id)")
+        }
     }
 
     struct Expected: Sendable, CustomStringConvertible {
