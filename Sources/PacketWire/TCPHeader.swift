@@ -89,6 +89,16 @@ public struct TCPHeader: Hashable, Sendable {
         }
         payloadLength = segmentLength - headerLength
         let optionBytes = try r.window(from: Field.minimumLength, length: headerLength - Field.minimumLength, layer: .tcpOption)
+        if headerLength == Field.minimumLength + 12, optionBytes.count == 12,
+           try optionBytes.u32(0) == 0x0101_080a {
+            // NOP, NOP, Timestamps: what Linux puts on every segment after the
+            // handshake (RFC 7323 Appendix A's layout). What the walk below gives for these bytes.
+            options = TCPOptions()
+            options.timestampValue = try optionBytes.u32(4)
+            options.timestampEchoReply = try optionBytes.u32(8)
+            options.count = 3
+            return
+        }
         var iterator = TCPOptionIterator(optionBytes, declaredLength: headerLength - Field.minimumLength)
         options.collect(&iterator)
         problem = iterator.error

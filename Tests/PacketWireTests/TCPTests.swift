@@ -163,6 +163,32 @@ struct TCPOptionTests {
         #expect(h.problem == nil)
     }
 
+    @Test("NOP, NOP, Timestamps (the header's shortcut) decodes as the option walk does, whole or cut")
+    func nopNopTimestamps() throws {
+        let layouts: [[UInt8]] = [
+            Opt.nop + Opt.nop + Opt.timestamps(0xdead_beef, 7),
+            Opt.nop + Opt.nop + [8, 11] + Array(repeating: 0, count: 8),  // wrong length: not the shortcut
+            Opt.nop + Opt.timestamps(1, 2) + Opt.nop,
+        ]
+        for options in layouts {
+            let bytes = withOptions(dataOffset: 8, options)
+            for cut in (20...bytes.count).reversed() {
+                let captured = Array(bytes[..<cut])
+                let header = parse(captured, layer: .tcp) { r throws(DecodeError) in try TCPHeader(parsing: r, segmentLength: bytes.count) }
+                guard case .success(let h) = header else { Issue.record("\(options) cut at \(cut)"); continue }
+                // The walk, over the same captured bytes.
+                let walked = captured.withUnsafeBytes { raw -> (TCPOptions, DecodeError?, Bool) in
+                    var it = h.optionIterator(in: raw)
+                    let o = TCPOptions(&it)
+                    return (o, it.error, it.wasCut)
+                }
+                #expect(h.options == walked.0 && h.problem == walked.1 && h.optionsCut == walked.2, "\(options) cut at \(cut)")
+            }
+        }
+        let h = try tcp(withOptions(dataOffset: 8, Opt.nop + Opt.nop + Opt.timestamps(0xdead_beef, 7)))
+        #expect(h.options.timestampValue == 0xdead_beef && h.options.timestampEchoReply == 7 && h.options.count == 3)
+    }
+
     @Test("window scale, alone")
     func windowScale() throws {
         let h = try tcp(withOptions(dataOffset: 6, Opt.nop + Opt.windowScale(14)))
