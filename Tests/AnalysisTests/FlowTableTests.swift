@@ -92,4 +92,38 @@ struct FlowTableTests {
         #expect(t.originatorISN(Self.key(2)) == nil)
         #expect(t.count == 0)
     }
+
+    /// Against a plain model: the latest burial of a key counts, live while
+    /// less than TIME-WAIT has passed since its end (ends made non-decreasing
+    /// in burial order). Stretches without `expire` leave more than 16
+    /// generations alive, so filter bits are shared.
+    @Test("tombstones agree with a dictionary model through growth, shared filter bits and expiry")
+    func tombstonesAgreeWithModel() {
+        let timeWait: Int64 = 8_000
+        var t = Tombstones(timeWait: timeWait)
+        var model: [FlowKey: (isn: SequenceNumber?, end: Int64)] = [:]
+        var rng = SystemRandomNumberGenerator()
+        var clock: Int64 = 0, latest = Int64.min, cutoff = Int64.min
+        func check(_ k: FlowKey) {
+            var expected: SequenceNumber?? = nil
+            if let m = model[k], cutoff == .min || cutoff - m.end < timeWait { expected = .some(m.isn) }
+            #expect(t.originatorISN(k) == expected)
+        }
+        for step in 0..<60_000 {
+            clock += Int64.random(in: 0...3, using: &rng)
+            let k = Self.key(Int.random(in: 0..<5000, using: &rng))
+            let end = clock - Int64.random(in: 0...20, using: &rng)  // sometimes earlier than the last burial's
+            let isn: SequenceNumber? = Bool.random(using: &rng) ? SequenceNumber(UInt32(step)) : nil
+            t.bury(k, originatorISN: isn, end: Timestamp(nanoseconds: end))
+            latest = max(latest, end)
+            model[k] = (isn, latest)
+            // Expire often in the first and last thirds, never in the middle one (40,000 ns: 40 generations).
+            if (step < 20_000 || step >= 40_000) && step % 50 == 0 {
+                cutoff = clock
+                t.expire(now: clock)
+            }
+            if step % 500 == 0 { for i in stride(from: step % 7, to: 5000, by: 7) { check(Self.key(i)) } }
+        }
+        for i in 0..<5000 { check(Self.key(i)) }
+    }
 }
