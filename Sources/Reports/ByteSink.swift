@@ -46,7 +46,7 @@ public struct ByteSink: ~Copyable {
     }
 
     @inline(__always)
-    private mutating func append(_ p: UnsafeRawBufferPointer) {
+    mutating func append(_ p: UnsafeRawBufferPointer) {
         guard let src = p.baseAddress, p.count > 0 else { return }
         let dst = reserve(p.count)
         if p.count <= 16 {  // short pieces: a loop beats a call to memmove

@@ -386,3 +386,28 @@ enum HTMLText {
         s.count <= n ? s : String(s.prefix(n - 1)) + "…"
     }
 }
+
+extension ByteSink {
+    /// `HTMLText.escape(s)`, appended without building the escaped string.
+    mutating func append(html s: String) {
+        var s = s
+        s.withUTF8 { utf8 in
+            var plain = 0  // start of the run of bytes that need no escape
+            for (i, u) in utf8.enumerated() {
+                let entity: StaticString
+                switch u {
+                case 0x26: entity = "&amp;"
+                case 0x3C: entity = "&lt;"
+                case 0x3E: entity = "&gt;"
+                case 0x22: entity = "&quot;"
+                case 0x27: entity = "&#39;"
+                default: continue
+                }
+                append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[plain..<i]))
+                append(entity)
+                plain = i + 1
+            }
+            append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[plain...]))
+        }
+    }
+}

@@ -179,27 +179,70 @@ public enum HTMLReport {
         c.findingCounts.sorted { $0.key < $1.key }.map { "\($0.key.name) ×\($0.value)" }.joined(separator: ", ")
     }
 
+    /// One row per connection. Written into a `ByteSink`: a capture's table
+    /// can have thousands of rows, and String interpolation per cell was a
+    /// tenth of `report`.
     static func connectionTable(_ connections: [Connection], name: (SocketAddress) -> String?, link: (Connection) -> String?) -> String {
-        var s = "<div class=\"tablewrap\"><table class=\"conns\">\n<thead><tr><th>#</th><th>originator</th><th>responder</th><th>handshake</th><th>teardown</th>"
-        s += "<th>conn_state</th><th>history</th><th>segments o/r</th><th>bytes o/r</th><th>duration ms</th><th>findings</th></tr></thead>\n<tbody>\n"
-        func side(_ a: SocketAddress) -> String {
-            let e = HTMLText.escape(a.hostPort)
-            if let n = name(a) { return "<b>\(HTMLText.escape(n))</b> \(e)" }
-            return e
-        }
+        var s = ByteSink(capacity: 512 + 400 * connections.count)
+        s.append("<div class=\"tablewrap\"><table class=\"conns\">\n<thead><tr><th>#</th><th>originator</th><th>responder</th><th>handshake</th><th>teardown</th>")
+        s.append("<th>conn_state</th><th>history</th><th>segments o/r</th><th>bytes o/r</th><th>duration ms</th><th>findings</th></tr></thead>\n<tbody>\n")
         for c in connections {
-            s += "<tr\(isBad(c) ? " class=\"bad\"" : "")><td>"
-            if let l = link(c) { s += "<a href=\"#\(l)\">\(c.id)</a>" } else { s += "\(c.id)" }
-            s += "</td><td>\(side(c.originator))\(c.originatorIsGuess ? " <i>(guessed)</i>" : "")</td><td>\(side(c.responder))</td>"
-            s += "<td class=\"hs-\(c.handshake.rawValue)\">\(HTMLText.escape(c.handshake.rawValue))</td>"
-            s += "<td class=\"td-\(c.teardown.rawValue)\">\(HTMLText.escape(c.teardown.rawValue))</td>"
-            s += "<td>\(HTMLText.escape(c.connState))</td><td><code>\(HTMLText.escape(c.history.isEmpty ? "-" : c.history))</code></td>"
-            s += "<td class=\"num\">\(c.originatorStats.segments)/\(c.responderStats.segments)</td>"
-            s += "<td class=\"num\">\(c.originatorStats.payloadBytes)/\(c.responderStats.payloadBytes)</td>"
-            s += "<td class=\"num\">\(Timestamp.milliseconds(c.duration))</td>"
-            s += c.findingCounts.isEmpty ? "<td></td>" : "<td class=\"findings\">\(HTMLText.escape(findingList(c)))</td>"
-            s += "</tr>\n"
+            s.append(isBad(c) ? "<tr class=\"bad\"><td>" : "<tr><td>")
+            if let l = link(c) {
+                s.append("<a href=\"#")
+                s.append(html: l)
+                s.append("\">")
+                s.append(decimal: c.id)
+                s.append("</a>")
+            } else {
+                s.append(decimal: c.id)
+            }
+            s.append("</td><td>")
+            side(c.originator, name: name, into: &s)
+            if c.originatorIsGuess { s.append(" <i>(guessed)</i>") }
+            s.append("</td><td>")
+            side(c.responder, name: name, into: &s)
+            s.append("</td><td class=\"hs-")
+            s.append(c.handshake.rawValue)
+            s.append("\">")
+            s.append(html: c.handshake.rawValue)
+            s.append("</td><td class=\"td-")
+            s.append(c.teardown.rawValue)
+            s.append("\">")
+            s.append(html: c.teardown.rawValue)
+            s.append("</td><td>")
+            s.append(html: c.connState)
+            s.append("</td><td><code>")
+            s.append(html: c.history.isEmpty ? "-" : c.history)
+            s.append("</code></td><td class=\"num\">")
+            s.append(decimal: c.originatorStats.segments)
+            s.append("/")
+            s.append(decimal: c.responderStats.segments)
+            s.append("</td><td class=\"num\">")
+            s.append(decimal: c.originatorStats.payloadBytes)
+            s.append("/")
+            s.append(decimal: c.responderStats.payloadBytes)
+            s.append("</td><td class=\"num\">")
+            s.append(Timestamp.milliseconds(c.duration))
+            if c.findingCounts.isEmpty {
+                s.append("</td><td></td></tr>\n")
+            } else {
+                s.append("</td><td class=\"findings\">")
+                s.append(html: findingList(c))
+                s.append("</td></tr>\n")
+            }
         }
-        return s + "</tbody></table></div>\n"
+        s.append("</tbody></table></div>\n")
+        return s.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// An end of a connection: its name in bold when it has one, and its address.
+    private static func side(_ a: SocketAddress, name: (SocketAddress) -> String?, into s: inout ByteSink) {
+        if let n = name(a) {
+            s.append("<b>")
+            s.append(html: n)
+            s.append("</b> ")
+        }
+        s.append(html: a.hostPort)
     }
 }

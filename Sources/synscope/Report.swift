@@ -83,7 +83,7 @@ struct Report: ParsableCommand {
 /// (FILE.partial, then rename), a device or FIFO in place (`OutputTarget`).
 func emit(_ text: String, to output: String?) throws {
     guard let output else {
-        StandardOutput.write(Array(text.utf8))
+        StandardOutput.write(text)
         return
     }
     let target = OutputTarget(output)
@@ -93,10 +93,10 @@ func emit(_ text: String, to output: String?) throws {
         Diagnostics.error("\(output): \(String(cString: strerror(errno)))")
         throw ExitCode(ExitStatus.unreadableInput.rawValue)
     }
-    let bytes = Array(text.utf8)
-    let written = fwrite(bytes, 1, bytes.count, f)
+    var text = text
+    let (written, count) = text.withUTF8 { (fwrite($0.baseAddress, 1, $0.count, f), $0.count) }
     let closed = fclose(f)
-    guard written == bytes.count, closed == 0, inPlace || rename(partial, target.path) == 0 else {
+    guard written == count, closed == 0, inPlace || rename(partial, target.path) == 0 else {
         if !inPlace { unlink(partial) }
         Diagnostics.error("\(output): \(String(cString: strerror(errno)))")
         throw ExitCode(ExitStatus.unreadableInput.rawValue)

@@ -74,16 +74,12 @@ enum Diagnostics {
 /// Writes bytes to stdout in large blocks.
 enum StandardOutput {
     static func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(1, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    Glibc.exit(ExitStatus.unreadableInput.rawValue)
-                }
-                offset += n
-            }
-        }
+        bytes.withUnsafeBytes { write($0) }
+    }
+
+    /// A string's UTF-8, without copying it into an array first.
+    static func write(_ text: String) {
+        var text = text
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 }

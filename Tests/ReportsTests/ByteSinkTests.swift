@@ -39,4 +39,14 @@ struct ByteSinkTests {
         for v in [-1, Int.min, Int.max, 0, -42] { s.append(decimal: v); s.append(" ") }
         #expect(String(decoding: s.bytes, as: UTF8.self) == "-1 \(Int.min) \(Int.max) 0 -42 ")
     }
+
+    @Test("append(html:) writes what HTMLText.escape returns")
+    func htmlEscape() {
+        let samples = ["", "plain", "&", "<>", "a<b>c&d\"e'f", "'start", "end&", "ünïcödé → <ok> & 🙂", "&&&&", "[::1]:8080"]
+        for text in samples {
+            var sink = ByteSink(capacity: 4)
+            sink.append(html: text)
+            #expect(sink.withUnsafeBytes { String(decoding: $0, as: UTF8.self) } == HTMLText.escape(text), "\(text)")
+        }
+    }
 }
