@@ -6,11 +6,16 @@ import TraceModel
 /// instead of `Hasher`'s SipHash: the lookup runs once per packet.
 /// The hash is seeded per table, so a crafted capture cannot choose collisions.
 /// A value carries its own key, so a slot holds only the hash and the value
-/// (16 bytes for a class).
+/// (16 bytes for a class, side by side: one cache line per probe).
 struct FlowTable<Value: FlowKeyed> {
-    /// Each slot's hash (0: empty), compared before its value's key.
-    private var hashes: [UInt64]
-    private var values: [Value?]
+    /// A slot's hash and value side by side, so a probe touches one cache line.
+    private struct Slot {
+        /// 0: an empty slot. Compared before the value's key.
+        var hash: UInt64
+        var value: Value?
+    }
+
+    private var slots: [Slot]
     private var mask: Int
     private let seed: UInt64
     private(set) var count = 0
@@ -18,8 +23,7 @@ struct FlowTable<Value: FlowKeyed> {
     init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        hashes = Array(repeating: 0, count: size)
-        values = Array(repeating: nil, count: size)
+        slots = Array(repeating: Slot(hash: 0, value: nil), count: size)
         mask = size - 1
         seed = UInt64.random(in: 0...UInt64.max) | 1
     }
@@ -32,15 +36,15 @@ struct FlowTable<Value: FlowKeyed> {
     private func find(_ key: FlowKey) -> Int? {
         let h = hash(key)
         var i = slot(h)
-        while hashes[i] != 0 {
-            if hashes[i] == h, values[i]!.key == key { return i }
+        while slots[i].hash != 0 {
+            if slots[i].hash == h, slots[i].value!.key == key { return i }
             i = (i + 1) & mask
         }
         return nil
     }
 
     subscript(key: FlowKey) -> Value? {
-        get { find(key).flatMap { values[$0] } }
+        get { find(key).flatMap { slots[$0].value } }
         set {
             if let newValue {
                 precondition(newValue.key == key, "a value is filed under its own key")
@@ -53,7 +57,7 @@ struct FlowTable<Value: FlowKeyed> {
 
     private mutating func insert(_ value: Value) {
         if let i = find(value.key) {
-            values[i] = value
+            slots[i].value = value
             return
         }
         insert(new: value)
@@ -62,32 +66,28 @@ struct FlowTable<Value: FlowKeyed> {
     /// Files `value` under a key the table does not hold (one probe fewer than the subscript).
     mutating func insert(new value: Value) {
         assert(find(value.key) == nil, "insert(new:) of a key already filed")
-        if (count + 1) * 4 > values.count * 3 { grow() }
+        if (count + 1) * 4 > slots.count * 3 { grow() }
         let h = hash(value.key)
         var i = slot(h)
-        while hashes[i] != 0 { i = (i + 1) & mask }
-        hashes[i] = h
-        values[i] = value
+        while slots[i].hash != 0 { i = (i + 1) & mask }
+        slots[i] = Slot(hash: h, value: value)
         count += 1
     }
 
     @discardableResult
     mutating func removeValue(forKey key: FlowKey) -> Value? {
         guard var hole = find(key) else { return nil }
-        let removed = values[hole]
-        hashes[hole] = 0
-        values[hole] = nil
+        let removed = slots[hole].value
+        slots[hole] = Slot(hash: 0, value: nil)
         count -= 1
         // Shift back every later entry of the run whose home slot is not between the hole and it.
         var i = (hole + 1) & mask
-        while hashes[i] != 0 {
-            let distanceToHome = (i - slot(hashes[i])) & mask
+        while slots[i].hash != 0 {
+            let distanceToHome = (i - slot(slots[i].hash)) & mask
             let distanceToHole = (i - hole) & mask
             if distanceToHome >= distanceToHole {
-                hashes[hole] = hashes[i]
-                values[hole] = values[i]
-                hashes[i] = 0
-                values[i] = nil
+                slots[hole] = slots[i]
+                slots[i] = Slot(hash: 0, value: nil)
                 hole = i
             }
             i = (i + 1) & mask
@@ -96,18 +96,17 @@ struct FlowTable<Value: FlowKeyed> {
     }
 
     private mutating func grow() {
-        let oldValues = values
-        hashes = Array(repeating: 0, count: oldValues.count * 2)
-        values = Array(repeating: nil, count: oldValues.count * 2)
-        mask = values.count - 1
+        let old = slots
+        slots = Array(repeating: Slot(hash: 0, value: nil), count: old.count * 2)
+        mask = slots.count - 1
         count = 0
-        for v in oldValues {
-            if let v { insert(new: v) }
+        for s in old {
+            if let v = s.value { insert(new: v) }
         }
     }
 
     /// Every value, in no particular order.
-    var allValues: [Value] { values.compactMap { $0 } }
+    var allValues: [Value] { slots.compactMap(\.value) }
 
     mutating func removeAll() {
         self = FlowTable()
