@@ -8,7 +8,8 @@ final class ConnectionRecord {
     let originator: SocketAddress
     let responder: SocketAddress
     let originatorIsGuess: Bool
-    var isSelfConnect: Bool { originator == responder }
+    /// Source and destination are one socket (asked on every segment, so kept).
+    let isSelfConnect: Bool
 
     var originatorMachine: EndpointStateMachine
     var responderMachine: EndpointStateMachine
@@ -65,6 +66,7 @@ final class ConnectionRecord {
             responder = s.flow.destination
             originatorIsGuess = !s.isBareSYN
         }
+        isSelfConnect = originator == responder
         let midStream = !s.isSYN
         originatorMachine = EndpointStateMachine(state: midStream ? .unknown : .closed)
         // Whether the responder listens shows only in its answer (see `observe`).

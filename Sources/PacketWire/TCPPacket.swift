@@ -40,17 +40,17 @@ extension PacketDecoder {
         let wireLength = Swift.max(originalLength, bytes.count)
         let frame = ByteReader(bytes, layer: .ethernet)
         do {
-            guard let link = try LinkHeader.parse(frame, linkType: linkType) else { return nil }
-            let ipWireLength = wireLength - link.length
-            switch link.next {
+            guard let (linkLength, next) = try Self.linkLayer(frame, linkType: linkType) else { return nil }
+            let ipWireLength = wireLength - linkLength
+            switch next {
             case .ipv4:
-                let ipBytes = try frame.window(from: link.length, layer: .ipv4)
+                let ipBytes = try frame.window(from: linkLength, layer: .ipv4)
                 let ip = try IPv4Header(parsing: ipBytes, frameLength: ipWireLength)
                 guard ip.proto == Proto.tcp, !ip.isFragment else { return nil }
                 let truncated = try tcp(in: ipBytes, offset: ip.headerLength, length: ip.payloadLength, into: &header)
                 return TCPAddresses(source: .v4(ip.source), destination: .v4(ip.destination), isTruncated: truncated)
             case .ipv6:
-                let ipBytes = try frame.window(from: link.length, layer: .ipv6)
+                let ipBytes = try frame.window(from: linkLength, layer: .ipv6)
                 let ip = try IPv6Header(parsing: ipBytes, frameLength: ipWireLength)
                 guard ip.upperProtocol == Proto.tcp, ip.extensionCut == nil, !ip.isFragment else { return nil }
                 let truncated = try tcp(in: ipBytes, offset: ip.headerLength, length: ip.upperLayerLength, into: &header)
@@ -61,6 +61,18 @@ extension PacketDecoder {
         } catch {
             return nil
         }
+    }
+
+    /// The link header's length and what it carries, as `LinkHeader.parse`
+    /// gives them (nil where it does). An untagged Ethernet
+    /// header, the common case, is read here without building a `LinkHeader`.
+    @inline(__always)
+    static func linkLayer(_ frame: ByteReader, linkType: LinkType) throws(DecodeError) -> (Int, NetworkProtocol)? {
+        if linkType == .ethernet, frame.count >= 14 {
+            let type = try frame.u16(12)
+            if !Ethernet.isTag(type) { return (14, .from(etherType: type)) }
+        }
+        return try LinkHeader.parse(frame, linkType: linkType).map { ($0.length, $0.next) }
     }
 
     /// As `decodeTransport` reads a TCP header; a header whose fixed part is
