@@ -121,23 +121,23 @@ protocol FlowKeyed {
 extension ConnectionRecord: FlowKeyed {}
 
 extension FlowKey {
-    /// A 64-bit mix of the 4-tuple (multiply-xorshift, as splitmix64's finaliser).
+    /// A 64-bit mix of the 4-tuple (multiply-xorshift steps, then
+    /// splitmix64's finaliser). An IPv4 end is one word (address, port and
+    /// bit 63), so an IPv4 key takes two steps; the protocol seeds the state.
     func mix(_ seed: UInt64) -> UInt64 {
-        var h = seed
+        var h = seed &+ UInt64(proto.rawValue)
         @inline(__always) func add(_ v: UInt64) {
             h = (h ^ v) &* 0x9e37_79b9_7f4a_7c15
             h ^= h >> 29
         }
         @inline(__always) func add(_ a: SocketAddress) {
             switch a.address {
-            case .v4(let v): add(UInt64(v.value))
-            case .v6(let v): add(v.high); add(v.low)
+            case .v4(let v): add(1 << 63 | UInt64(v.value) << 16 | UInt64(a.port))
+            case .v6(let v): add(v.high); add(v.low); add(UInt64(a.port))
             }
-            add(UInt64(a.port))
         }
         add(lower)
         add(upper)
-        add(UInt64(proto.rawValue))
         h = (h ^ (h >> 32)) &* 0xd6e8_feb8_6659_fd93
         return h ^ (h >> 32)
     }
