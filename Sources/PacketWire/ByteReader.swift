@@ -65,12 +65,15 @@ public struct ByteReader {
     }
 
     /// The window starting at `offset` of at most `length` bytes (clipped to
-    /// what was captured), decoded as `layer`.
+    /// what was captured), decoded as `layer`. Inlined: each packet takes
+    /// three or four windows, and the call was 2% of `analyze`.
+    @inline(__always)
     public func window(from offset: Int, length: Int? = nil, layer: Layer) throws(DecodeError) -> ByteReader {
         try check(offset, 0)
         let available = base.count - offset
         let n = Swift.min(Swift.max(length ?? available, 0), available)
-        let slice = UnsafeRawBufferPointer(rebasing: base[offset..<(offset + n)])
+        // In bounds by the check above: 0 <= offset <= count, 0 <= n <= count - offset.
+        let slice = UnsafeRawBufferPointer(start: base.baseAddress.map { $0 + offset }, count: n)
         return ByteReader(slice, origin: origin + offset, layer: layer)
     }
 
