@@ -96,11 +96,15 @@ struct AnalyzeSettings: Sendable {
             var tracker = ConnectionTracker(options: .init(keepSegments: timeline || connection != nil))
             var output = ConnectionOutput(format: format, timeline: timeline, connection: connection, selector: selector, out: out)
             do {
-                var seg = TCPSegment.empty  // decoded into in place, packet after packet
+                // One segment, decoded into in place packet after packet. Held
+                // through a pointer: a captured var was copied for each call.
+                let seg = UnsafeMutablePointer<TCPSegment>.allocate(capacity: 1)
+                seg.initialize(to: .empty)
+                defer { seg.deinitialize(count: 1).deallocate() }
                 try reader.forEach { r in
-                    guard seg.load(r.bytes, linkType: r.linkType, originalLength: r.originalLength,
-                                   frame: r.frame, time: r.timestamp) else { return }
-                    let emitted = tracker.follow(seg)
+                    guard seg.pointee.load(r.bytes, linkType: r.linkType, originalLength: r.originalLength,
+                                           frame: r.frame, time: r.timestamp) else { return }
+                    let emitted = tracker.follow(seg.pointee)
                     if !emitted.isEmpty { output.emit(emitted, collect: &all) }
                 }
             } catch {
