@@ -109,10 +109,11 @@ public struct Findings: Hashable, Sendable, Sequence {
         for f in list { insert(f) }
     }
 
-    private static func bit(_ f: Finding) -> UInt32 { 1 << UInt32(f.position) }
+    // Inlined: the per-segment analysis asks a dozen of these, mostly with a constant finding.
+    @inline(__always) private static func bit(_ f: Finding) -> UInt32 { 1 << UInt32(f.position) }
 
-    public mutating func insert(_ f: Finding) { bits |= Self.bit(f) }
-    public func contains(_ f: Finding) -> Bool { bits & Self.bit(f) != 0 }
+    @inline(__always) public mutating func insert(_ f: Finding) { bits |= Self.bit(f) }
+    @inline(__always) public func contains(_ f: Finding) -> Bool { bits & Self.bit(f) != 0 }
     public var isEmpty: Bool { bits == 0 }
 
     /// The findings in declaration order, without allocating.
