@@ -35,7 +35,9 @@ enum Captures {
         process.arguments = arguments
         // stderr goes to a file, so that neither pipe can fill up and block the child.
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("synscope-analysis-\(UUID().uuidString).stderr")
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        guard FileManager.default.createFile(atPath: errURL.path, contents: nil) else {
+            throw ToolError(description: "cannot create \(errURL.path)")
+        }
         defer { try? FileManager.default.removeItem(at: errURL) }
         let out = Pipe()
         process.standardOutput = out
