@@ -242,10 +242,7 @@ extension HTMLDiagram {
 
     func laneHeader(_ lane: Lane, x: Double, y: Double, into s: inout ByteSink) {
         let w = laneSpacing - 24
-        s.append(lane.phantom ? "<g class=\"lanehead phantom\"><title>" : "<g class=\"lanehead\"><title>")
-        s.append(html: lane.name + (lane.detail.isEmpty ? "" : " " + lane.detail)); s.append("</title>")
-        s.append("<rect x=\""); s.append(coordinate: x - w / 2); s.append("\" y=\""); s.append(coordinate: y)
-        s.append("\" width=\""); s.append(coordinate: w); s.append("\" height=\"40\" rx=\"6\"/>")
+        laneBox(lane, compact: false, x: x, y: y, width: w, into: &s)
         s.append("<text class=\"name\" x=\""); s.append(coordinate: x); s.append("\" y=\""); s.append(coordinate: y + 17)
         s.append("\" text-anchor=\"middle\">")
         s.append(html: HTMLText.clip(lane.name, Int((w - 8) / (lane.phantom ? Self.monoAdvance : 8)))); s.append("</text>")
@@ -257,13 +254,24 @@ extension HTMLDiagram {
     /// The lane's name only, at the top of a continued part.
     func compactLaneHeader(_ lane: Lane, x: Double, y: Double, into s: inout ByteSink) {
         let w = laneSpacing - 60
-        s.append(lane.phantom ? "<g class=\"lanehead compact phantom\"><title>" : "<g class=\"lanehead compact\"><title>")
-        s.append(html: lane.name + (lane.detail.isEmpty ? "" : " " + lane.detail)); s.append("</title>")
-        s.append("<rect x=\""); s.append(coordinate: x - w / 2); s.append("\" y=\""); s.append(coordinate: y)
-        s.append("\" width=\""); s.append(coordinate: w); s.append("\" height=\"20\" rx=\"5\"/>")
+        laneBox(lane, compact: true, x: x, y: y, width: w, into: &s)
         s.append("<text class=\"cname\" x=\""); s.append(coordinate: x); s.append("\" y=\""); s.append(coordinate: y + 14)
         s.append("\" text-anchor=\"middle\">")
         s.append(html: HTMLText.clip(lane.name, Int((w - 8) / 7))); s.append("</text></g>\n")
+    }
+
+    /// A lane header's group, tooltip and box; the caller adds the text and closes the group.
+    private func laneBox(_ lane: Lane, compact: Bool, x: Double, y: Double, width w: Double, into s: inout ByteSink) {
+        switch (compact, lane.phantom) {
+        case (false, false): s.append("<g class=\"lanehead\"><title>")
+        case (false, true): s.append("<g class=\"lanehead phantom\"><title>")
+        case (true, false): s.append("<g class=\"lanehead compact\"><title>")
+        case (true, true): s.append("<g class=\"lanehead compact phantom\"><title>")
+        }
+        s.append(html: lane.name + (lane.detail.isEmpty ? "" : " " + lane.detail)); s.append("</title>")
+        s.append("<rect x=\""); s.append(coordinate: x - w / 2); s.append("\" y=\""); s.append(coordinate: y)
+        s.append("\" width=\""); s.append(coordinate: w)
+        s.append(compact ? "\" height=\"20\" rx=\"5\"/>" : "\" height=\"40\" rx=\"6\"/>")
     }
 
     func labelSpans(_ a: Arrow, into s: inout ByteSink) {
