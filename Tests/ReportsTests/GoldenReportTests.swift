@@ -2,8 +2,8 @@ import Foundation
 import Reports
 import Testing
 
-/// `synscope report` (text ladder and Markdown) on every committed capture
-/// equals its golden in captures/goldens, which only
+/// `synscope report` (text ladder, Markdown, and the HTML's digest) on every
+/// committed capture equals its golden in captures/goldens, which only
 /// `tools/record-captures --goldens` rewrites.
 @Suite("report goldens")
 struct GoldenReportTests {
@@ -37,6 +37,23 @@ struct GoldenReportTests {
             let message = line.split(separator: ":", maxSplits: 1).last ?? ""
             #expect(!message.contains(";") || message.contains("#35;"), "\(name): \(line)")
         }
+    }
+
+    /// The HTML is large, so its golden is a digest (`sha256sum`'s), made by
+    /// `tools/record-captures --goldens` from `synscope report --format html`.
+    @Test("HTML report digest", arguments: Fixtures.captureNames)
+    func html(_ name: String) throws {
+        let relative = "captures/\(name)"
+        let input = try ReportInput.load(path: Fixtures.path(name), keepPackets: false, segmentsUpToID: HTMLReport.diagramsPerCapture)
+        let html = ReportRenderer.html([input], title: "synscope report: \(relative)")
+            .replacingOccurrences(of: Fixtures.path(name), with: relative)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("synscope-golden-\(UUID().uuidString).html").path
+        defer { unlink(file) }
+        try html.write(toFile: file, atomically: false, encoding: .utf8)
+        let digest = try Fixtures.run(try Fixtures.tool("sha256sum"), [file]).prefix(64)
+        let goldens = try Self.golden("html.sha256").split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        let expected = goldens.first { $0.count == 2 && $0[1] == "\(name).html" }?[0]
+        #expect(expected != nil && digest == expected!, "rerun tools/record-captures --goldens if the change is intended")
     }
 
     @Test("JSON of an annotated pcapng equals the JSON of its source", arguments: ["run-connect.pcapng", "conn-graceful.pcap"])
