@@ -70,10 +70,10 @@ extension HTMLDiagram {
                 if first { laneHeader(lane, x: x, y: 6, into: &s) } else { compactLaneHeader(lane, x: x, y: 4, into: &s) }
             }
             if first {
-                s.append("<text class=\"ms head\" x=\""); s.append(coordinate: Self.gutter - 8)
-                s.append("\" y=\""); s.append(coordinate: Self.headerHeight - 12); s.append("\" text-anchor=\"end\">ms</text>")
-                s.append("<text class=\"aside head\" x=\""); s.append(coordinate: notesX)
-                s.append("\" y=\""); s.append(coordinate: Self.headerHeight - 12); s.append("\">explanation</text>\n")
+                s.openText("<text class=\"ms head\" x=\"", x: Self.gutter - 8, y: Self.headerHeight - 12, anchor: "end")
+                s.append("ms</text>")
+                s.openText("<text class=\"aside head\" x=\"", x: notesX, y: Self.headerHeight - 12)
+                s.append("explanation</text>\n")
             }
             bands.withUnsafeBytes { s.append($0) }
             body.withUnsafeBytes { s.append($0) }
@@ -115,15 +115,11 @@ extension HTMLDiagram {
                 let bgX = place.anchorEnd ? place.x - w + 3 : place.x - 3
                 body.append(error ? "<g class=\"call err\" data-index=\"" : "<g class=\"call\" data-index=\"")
                 body.append(decimal: index); body.append("\" tabindex=\"0\"><title>"); body.append(html: row.title); body.append("</title>")
-                body.append("<rect class=\"halo\" x=\""); body.append(coordinate: bgX)
-                body.append("\" y=\""); body.append(coordinate: top + 4)
-                body.append("\" width=\""); body.append(coordinate: w); body.append("\" height=\"17\" rx=\"3\"/>")
+                body.halo(x: bgX, y: top + 4, width: w, height: 17)
                 body.append("<rect class=\"tick\" x=\""); body.append(coordinate: x - 7)
                 body.append("\" y=\""); body.append(coordinate: top + 6); body.append("\" width=\"14\" height=\"14\" rx=\"3\"/>")
-                body.append("<text class=\"lbl\" x=\""); body.append(coordinate: place.x)
-                body.append("\" y=\""); body.append(coordinate: top + 17)
-                body.append(place.anchorEnd ? "\" text-anchor=\"end\">" : "\">")
-                body.append(html: label); body.append("</text></g>\n")
+                body.text("<text class=\"lbl\" x=\"", x: place.x, y: top + 17, anchor: place.anchorEnd ? "end" : nil, label)
+                body.append("</g>\n")
             case .arrow(let a):
                 body.append(a.segment ? "<g class=\"seg\" data-index=\"" : "<g class=\"dgram\" data-index=\"")
                 body.append(decimal: a.index); body.append("\" data-kind=\""); body.append(a.kind); body.append("\"")
@@ -142,16 +138,11 @@ extension HTMLDiagram {
                     body.append(coordinate: x + 6); body.append(" "); body.append(coordinate: y1); body.append(" h34 v16 h-30\"/>")
                     body.append("<path class=\"hd\" d=\"M"); body.append(coordinate: x + 6); body.append(" "); body.append(coordinate: y2)
                     body.append(" l9 -5 v10 z\"/>")
-                    body.append("<rect class=\"halo\" x=\""); body.append(coordinate: x + 45)
-                    body.append("\" y=\""); body.append(coordinate: top + 10)
-                    body.append("\" width=\""); body.append(coordinate: Self.monoWidth(label) + 6); body.append("\" height=\"16\" rx=\"3\"/>")
-                    body.append("<text class=\"lbl\" x=\""); body.append(coordinate: x + 48)
-                    body.append("\" y=\""); body.append(coordinate: top + 22); body.append("\">")
+                    body.halo(x: x + 45, y: top + 10, width: Self.monoWidth(label) + 6, height: 16)
+                    body.openText("<text class=\"lbl\" x=\"", x: x + 48, y: top + 22)
                     labelSpans(a, into: &body); body.append("</text>")
                     if !findings.isEmpty {
-                        body.append("<text class=\"finding\" x=\""); body.append(coordinate: x + 48)
-                        body.append("\" y=\""); body.append(coordinate: top + 40); body.append("\">")
-                        body.append(html: findings); body.append("</text>")
+                        body.text("<text class=\"finding\" x=\"", x: x + 48, y: top + 40, findings)
                     }
                 } else {
                     let x1 = laneX(a.from), x2 = laneX(a.to)
@@ -171,20 +162,13 @@ extension HTMLDiagram {
                     body.append(" l"); body.append(coordinate: -dir * 11); body.append(" -5 v10 z\"/>")
                     let mid = (x1 + x2) / 2
                     let w = Self.monoWidth(label) + 8
-                    body.append("<rect class=\"halo\" x=\""); body.append(coordinate: mid - w / 2)
-                    body.append("\" y=\""); body.append(coordinate: top + 5)
-                    body.append("\" width=\""); body.append(coordinate: w); body.append("\" height=\"15\" rx=\"3\"/>")
-                    body.append("<text class=\"lbl\" x=\""); body.append(coordinate: mid)
-                    body.append("\" y=\""); body.append(coordinate: top + 16); body.append("\" text-anchor=\"middle\">")
+                    body.halo(x: mid - w / 2, y: top + 5, width: w, height: 15)
+                    body.openText("<text class=\"lbl\" x=\"", x: mid, y: top + 16, anchor: "middle")
                     labelSpans(a, into: &body); body.append("</text>")
                     if !findings.isEmpty {
                         let fw = Self.monoWidth(findings) + 8
-                        body.append("<rect class=\"halo\" x=\""); body.append(coordinate: mid - fw / 2)
-                        body.append("\" y=\""); body.append(coordinate: top + 30)
-                        body.append("\" width=\""); body.append(coordinate: fw); body.append("\" height=\"14\" rx=\"3\"/>")
-                        body.append("<text class=\"finding\" x=\""); body.append(coordinate: mid)
-                        body.append("\" y=\""); body.append(coordinate: top + 41); body.append("\" text-anchor=\"middle\">")
-                        body.append(html: findings); body.append("</text>")
+                        body.halo(x: mid - fw / 2, y: top + 30, width: fw, height: 14)
+                        body.text("<text class=\"finding\" x=\"", x: mid, y: top + 41, anchor: "middle", findings)
                     }
                 }
                 body.append("</g>\n")
@@ -194,27 +178,20 @@ extension HTMLDiagram {
                 body.append("\" y=\""); body.append(coordinate: top + 6)
                 body.append("\" width=\""); body.append(coordinate: notesX + noteWidth - Self.gutter)
                 body.append("\" height=\"24\" rx=\"4\"/>")
-                body.append("<text x=\""); body.append(coordinate: Self.gutter)
-                body.append("\" y=\""); body.append(coordinate: top + 22); body.append("\">")
-                body.append(html: text); body.append("</text></g>\n")
+                body.text("<text x=\"", x: Self.gutter, y: top + 22, text)
+                body.append("</g>\n")
             }
             // Time and notes.
             if !row.time.isEmpty {
-                body.append("<text class=\"ms\" x=\""); body.append(coordinate: Self.gutter - 8)
-                body.append("\" y=\""); body.append(coordinate: top + 17); body.append("\" text-anchor=\"end\">")
-                body.append(html: row.time); body.append("</text>")
+                body.text("<text class=\"ms\" x=\"", x: Self.gutter - 8, y: top + 17, anchor: "end", row.time)
             }
             var ny = top + 16
             for line in noteLines {
-                body.append("<text class=\"note\" x=\""); body.append(coordinate: notesX)
-                body.append("\" y=\""); body.append(coordinate: ny); body.append("\">")
-                body.append(html: line); body.append("</text>")
+                body.text("<text class=\"note\" x=\"", x: notesX, y: ny, line)
                 ny += 15
             }
             for line in asideLines {
-                body.append("<text class=\"aside\" x=\""); body.append(coordinate: notesX)
-                body.append("\" y=\""); body.append(coordinate: ny); body.append("\">")
-                body.append(html: line); body.append("</text>")
+                body.text("<text class=\"aside\" x=\"", x: notesX, y: ny, line)
                 ny += 14
             }
             if !noteLines.isEmpty || !asideLines.isEmpty || !row.time.isEmpty { body.append("\n") }
@@ -243,21 +220,18 @@ extension HTMLDiagram {
     func laneHeader(_ lane: Lane, x: Double, y: Double, into s: inout ByteSink) {
         let w = laneSpacing - 24
         laneBox(lane, compact: false, x: x, y: y, width: w, into: &s)
-        s.append("<text class=\"name\" x=\""); s.append(coordinate: x); s.append("\" y=\""); s.append(coordinate: y + 17)
-        s.append("\" text-anchor=\"middle\">")
-        s.append(html: HTMLText.clip(lane.name, Int((w - 8) / (lane.phantom ? Self.monoAdvance : 8)))); s.append("</text>")
-        s.append("<text class=\"addr\" x=\""); s.append(coordinate: x); s.append("\" y=\""); s.append(coordinate: y + 32)
-        s.append("\" text-anchor=\"middle\">")
-        s.append(html: HTMLText.clip(lane.detail, Int((w - 8) / Self.monoAdvance))); s.append("</text></g>\n")
+        s.text("<text class=\"name\" x=\"", x: x, y: y + 17, anchor: "middle",
+               HTMLText.clip(lane.name, Int((w - 8) / (lane.phantom ? Self.monoAdvance : 8))))
+        s.text("<text class=\"addr\" x=\"", x: x, y: y + 32, anchor: "middle", HTMLText.clip(lane.detail, Int((w - 8) / Self.monoAdvance)))
+        s.append("</g>\n")
     }
 
     /// The lane's name only, at the top of a continued part.
     func compactLaneHeader(_ lane: Lane, x: Double, y: Double, into s: inout ByteSink) {
         let w = laneSpacing - 60
         laneBox(lane, compact: true, x: x, y: y, width: w, into: &s)
-        s.append("<text class=\"cname\" x=\""); s.append(coordinate: x); s.append("\" y=\""); s.append(coordinate: y + 14)
-        s.append("\" text-anchor=\"middle\">")
-        s.append(html: HTMLText.clip(lane.name, Int((w - 8) / 7))); s.append("</text></g>\n")
+        s.text("<text class=\"cname\" x=\"", x: x, y: y + 14, anchor: "middle", HTMLText.clip(lane.name, Int((w - 8) / 7)))
+        s.append("</g>\n")
     }
 
     /// A lane header's group, tooltip and box; the caller adds the text and closes the group.
@@ -282,6 +256,32 @@ extension HTMLDiagram {
 }
 
 extension ByteSink {
+    /// `<rect class="halo" …/>`: the backdrop that keeps a label readable over lines.
+    fileprivate mutating func halo(x: Double, y: Double, width: Double, height: Int) {
+        append("<rect class=\"halo\" x=\""); append(coordinate: x)
+        append("\" y=\""); append(coordinate: y)
+        append("\" width=\""); append(coordinate: width)
+        append("\" height=\""); append(decimal: height); append("\" rx=\"3\"/>")
+    }
+
+    /// A `<text>` start tag: `open` is everything up to the x value
+    /// (`<text class="note" x="`); the caller writes the content and `</text>`.
+    fileprivate mutating func openText(_ open: StaticString, x: Double, y: Double, anchor: StaticString? = nil) {
+        append(open); append(coordinate: x)
+        append("\" y=\""); append(coordinate: y)
+        if let anchor {
+            append("\" text-anchor=\""); append(anchor)
+        }
+        append("\">")
+    }
+
+    /// A whole `<text>` element holding `content`, escaped.
+    fileprivate mutating func text(_ open: StaticString, x: Double, y: Double, anchor: StaticString? = nil, _ content: String) {
+        openText(open, x: x, y: y, anchor: anchor)
+        append(html: content)
+        append("</text>")
+    }
+
     /// An SVG coordinate: rounded to tenths, with the decimal only when it is not 0.
     mutating func append(coordinate v: Double) {
         let tenths = Int((v * 10).rounded())
