@@ -12,45 +12,22 @@ public struct TCPSegment: Hashable, Sendable {
     public var frame: Int
     public var time: Timestamp
     public var flow: DirectedFlow
-    /// The decoded header; the fields below read it.
+    /// The decoded header; the fields below read it (change a field here).
     public var header: TCPHeader
     /// The capture cut this segment inside its header.
     public var isTruncated: Bool
 
-    public var sequence: SequenceNumber {
-        get { header.sequence }
-        set { header.sequence = newValue }
-    }
-    public var acknowledgment: SequenceNumber {
-        get { header.acknowledgment }
-        set { header.acknowledgment = newValue }
-    }
-    public var flags: TCPFlags {
-        get { header.flags }
-        set { header.flags = newValue }
-    }
+    // The header's fields, read as analysis names them.
+    public var sequence: SequenceNumber { header.sequence }
+    public var acknowledgment: SequenceNumber { header.acknowledgment }
+    public var flags: TCPFlags { header.flags }
     /// Raw, unscaled window.
-    public var window: UInt16 {
-        get { header.window }
-        set { header.window = newValue }
-    }
-    public var payloadLength: Int {
-        get { header.payloadLength }
-        set { header.payloadLength = newValue }
-    }
-    public var headerLength: Int {
-        get { header.headerLength }
-        set { header.headerLength = newValue }
-    }
-    public var options: TCPOptions {
-        get { header.options }
-        set { header.options = newValue }
-    }
+    public var window: UInt16 { header.window }
+    public var payloadLength: Int { header.payloadLength }
+    public var headerLength: Int { header.headerLength }
+    public var options: TCPOptions { header.options }
     /// A malformed header length or option (a cut by the snaplen is `isTruncated`).
-    public var headerProblem: DecodeError? {
-        get { header.problem.flatMap { $0.isTruncated ? nil : $0 } }
-        set { header.problem = newValue }
-    }
+    public var headerProblem: DecodeError? { header.problem.flatMap { $0.isTruncated ? nil : $0 } }
 
     public init(frame: Int, time: Timestamp, flow: DirectedFlow, sequence: SequenceNumber, acknowledgment: SequenceNumber,
                 flags: TCPFlags, window: UInt16, payloadLength: Int, headerLength: Int = 20, options: TCPOptions = TCPOptions(),
