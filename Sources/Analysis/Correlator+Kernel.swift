@@ -34,7 +34,8 @@ extension Correlator {
     /// two agree, and measures how often they do.
     static func attest(_ input: KernelInput, entries: inout [TimelineEntry], segments: inout [TimelineSegment],
                        calls: [TimelineSyscall], owners: SocketOwners) -> InferenceAgreement {
-        let attested = KernelAttribution.attest(packets: input.packets.map { ($0.frame, $0.time, $0.length) }, events: input.events)
+        let flows = Dictionary(segments.map { ($0.segment.frame, $0.segment.flow) }, uniquingKeysWith: { a, _ in a })
+        let attested = KernelAttribution.attest(packets: input.packets.map { ($0.frame, $0.time, $0.length) }, flows: flows, events: input.events)
         var indexOfFrame: [Int: Int] = [:]
         var segmentOfIndex: [Int: TCPSegment] = [:]
         for e in entries {

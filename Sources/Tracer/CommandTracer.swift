@@ -135,10 +135,11 @@ public enum CommandTracer {
         var leftOut = 0
         if host {
             let all = packets.map { ($0.frame, $0.timestamp, $0.originalLength) }
+            let allFlows = KernelAttribution.tcpFlows(packets)
             let kept: Set<Int>
             (packets, kept) = ownPackets(packets, calls: calls, events: netEvents)
             leftOut = all.count - kept.count
-            netEvents = KernelAttribution.events(netEvents, without: Set(all.map(\.0)).subtracting(kept), packets: all)
+            netEvents = KernelAttribution.events(netEvents, without: Set(all.map(\.0)).subtracting(kept), packets: all, flows: allFlows)
         }
         let flows = KernelEventScope.flows(of: packets)
         var run = CommandRun(command: command, host: host, device: device, kernel: ScenarioRunner.kernel, exitStatus: exitStatus, packets: packets,
@@ -176,7 +177,8 @@ public enum CommandTracer {
             if case .address(let l)? = outputs["local"], case .address(let r)? = e.argument("addr") { flows.insert(DirectedFlow(l, r)) }
         }
         let threads = Set(calls.threads)
-        let attested = KernelAttribution.attest(packets: packets.map { ($0.frame, $0.timestamp, $0.originalLength) }, events: events)
+        let attested = KernelAttribution.attest(packets: packets.map { ($0.frame, $0.timestamp, $0.originalLength) },
+                                                flows: KernelAttribution.tcpFlows(packets), events: events)
         var packetFlows: [Int: DirectedFlow] = [:]
         for p in packets {
             let decoded = p.bytes.withUnsafeBytes { PacketDecoder.decode($0, linkType: p.linkType, originalLength: p.originalLength) }

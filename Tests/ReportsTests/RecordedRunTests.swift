@@ -114,4 +114,38 @@ struct RecordedRunTests {
         let fin = try #require(t.segments.first { $0.segment.isFIN })
         #expect(eof.returnedAfter == fin.index)
     }
+
+    /// concurrent-connect-crossed.pcapng: a run of concurrent-connect (re-annotated with `report --format
+    /// pcapng`) in which the two threads' SYN and the first SYN-ACK were queued on two CPUs within 3 µs,
+    /// and the capture ring saw the SYN-ACK before the second SYN: matched by length and time alone,
+    /// their queue events cross.
+    @Test("two same-length packets queued at once on two CPUs: each reply answers its own flow's packet")
+    func crossedQueueEvents() throws {
+        let record = try Self.load("concurrent-connect-crossed.pcapng")
+        let events = try #require(record.metadata.kernelEvents)
+        let packets = record.packets.map { ($0.frame, $0.timestamp, $0.originalLength) }
+        let flows = KernelAttribution.tcpFlows(record.packets)
+        /// Frames attested as replies to a packet of another flow than their reverse, or to a later packet.
+        func crossed(_ a: [Int: PacketAttestation]) -> [Int] {
+            a.compactMap { frame, at in
+                guard case .reply(let to?) = at.origin else { return nil }
+                return to > frame || flows[frame] != flows[to]?.reversed ? frame : nil
+            }.sorted()
+        }
+        #expect(!crossed(KernelAttribution.attest(packets: packets, events: events)).isEmpty, "the recording no longer shows the crossing")
+        let attested = KernelAttribution.attest(packets: packets, flows: flows, events: events)
+        #expect(attested.count == record.packets.count)
+        #expect(crossed(attested).isEmpty)
+        // Each SYN-ACK answers the SYN of its own connection, and the inference agrees with every attested cause.
+        let t = record.timeline
+        for s in t.segments where s.segment.isSYNACK {
+            guard case .reply(let to) = s.cause, let syn = t.segments.first(where: { $0.index == to }) else {
+                Issue.record("#\(s.index) [S.] is not a reply: \(s.cause)")
+                continue
+            }
+            #expect(syn.segment.isSYN && !syn.segment.isSYNACK && syn.segment.flow == s.segment.flow.reversed)
+        }
+        let agreement = try #require(t.inference)
+        #expect(agreement.agree == agreement.total, "\(agreement.differences)")
+    }
 }
