@@ -31,17 +31,20 @@ let package = Package(
         .target(name: "KernelEvents", dependencies: ["TraceModel", "CSystem"]),
         .target(
             name: "Scenarios",
-            dependencies: ["TraceModel", "Sockets", "KernelEvents", "CSystem", "Capture", "PacketWire", "Analysis", .product(name: "Yams", package: "Yams")],
+            dependencies: ["TraceModel", "Sockets", "KernelEvents", "CSystem", "Capture", "Analysis", .product(name: "Yams", package: "Yams")],
             // The YAML files are embedded by tools/embed-catalogue (CatalogueFiles.swift), not shipped as resources.
             exclude: ["Catalogue"]
         ),
-        // `synscope trace -- COMMAND`: spawn, follow, capture. (It builds a RunRecord, hence Scenarios.)
+        // `synscope trace -- COMMAND`: spawn, follow, capture. (It shares the live-run pieces of Scenarios: the wire's end sentinel.)
         .target(name: "Tracer", dependencies: ["TraceModel", "Sockets", "KernelEvents", "CSystem", "Capture", "PacketWire", "Analysis", "Scenarios"]),
-        .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis", "Capture", "Scenarios"]),
+        // Reports only renders: a Timeline, a run's record, connections.
+        .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis"]),
+        // A run or a saved run end to end: the saved-run format and the one pipeline.
+        .target(name: "Session", dependencies: ["TraceModel", "PacketWire", "Capture", "Analysis", "Scenarios", "Tracer", "Reports"]),
         .executableTarget(
             name: "synscope",
             dependencies: [
-                "TraceModel", "PacketWire", "Capture", "Analysis", "Reports", "Sockets", "Scenarios", "Tracer",
+                "TraceModel", "PacketWire", "Capture", "Analysis", "Reports", "Sockets", "Scenarios", "Tracer", "Session",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,12 +58,12 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         // Examples/ holds scenario files the tests read by path.
-        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Sockets", "Capture", "Analysis", "Reports", "TraceModel"],
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Session", "Sockets", "Capture", "Analysis", "Reports", "TraceModel"],
                     exclude: ["Examples"]),
-        .testTarget(name: "TracerTests", dependencies: ["Tracer", "Scenarios", "Reports", "Analysis", "Capture", "KernelEvents", "Sockets", "TraceModel"],
+        .testTarget(name: "TracerTests", dependencies: ["Tracer", "Session", "Scenarios", "Reports", "Analysis", "Capture", "KernelEvents", "Sockets", "TraceModel"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Capture", "PacketWire", "TraceModel"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Analysis", "Capture", "PacketWire", "TraceModel"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Session", "Scenarios", "Analysis", "Capture", "PacketWire", "TraceModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,6 +7,8 @@ public struct CaptureError: Error, Sendable, CustomStringConvertible {
         case read
         /// The file's link type is one synscope does not decode.
         case unsupportedLinkType
+        /// An output file or its directory could not be written.
+        case write
     }
 
     public var kind: Kind

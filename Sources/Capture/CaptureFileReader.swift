@@ -16,6 +16,23 @@ public struct PacketRecord {
     /// `PlainPcapReader`'s) and are reused after the closure returns.
     public var bytes: UnsafeRawBufferPointer
 
+    init(frame: Int, timestamp: Timestamp, linkType: LinkType, originalLength: Int, bytes: UnsafeRawBufferPointer) {
+        self.frame = frame
+        self.timestamp = timestamp
+        self.linkType = linkType
+        self.originalLength = originalLength
+        self.bytes = bytes
+    }
+
+    /// A packet held in memory, seen through `bytes` (its own bytes, valid while they are).
+    public init(_ packet: CapturedPacket, bytes: UnsafeRawBufferPointer) {
+        frame = packet.frame
+        timestamp = packet.timestamp
+        linkType = packet.linkType
+        originalLength = packet.originalLength
+        self.bytes = bytes
+    }
+
     /// A copy that outlives the closure.
     public func copy() -> CapturedPacket {
         CapturedPacket(frame: frame, timestamp: timestamp, linkType: linkType, originalLength: originalLength, bytes: Array(bytes))

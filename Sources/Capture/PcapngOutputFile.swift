@@ -95,14 +95,32 @@ final class PcapngOutputFile {
         }
     }
 
-    /// Writes every buffered byte, retrying short writes and `EINTR`.
-    /// The corresponding C function is `write(2)`.
+    /// Writes out the buffer, then `bytes` straight from where they are.
+    func append(unbuffered bytes: UnsafeRawBufferPointer) throws(CaptureError) {
+        try checkOpen(frame: nil)
+        try flush(frame: nil)
+        try write(bytes, frame: nil)
+    }
+
+    /// Writes every buffered byte.
     private func flush(frame: Int?) throws(CaptureError) {
+        var buffered: [UInt8] = []
+        swap(&buffered, &buffer)
+        let failure: CaptureError? = buffered.withUnsafeBytes { raw in
+            do throws(CaptureError) { try write(raw, frame: frame) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+        buffered.removeAll(keepingCapacity: true)
+        buffer = buffered
+    }
+
+    /// Writes all of `raw`, retrying short writes and `EINTR`.
+    /// The corresponding C function is `write(2)`.
+    private func write(_ raw: UnsafeRawBufferPointer, frame: Int?) throws(CaptureError) {
         var done = 0
-        while done < buffer.count {
-            let n = buffer.withUnsafeBytes { raw in
-                Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-            }
+        while done < raw.count {
+            let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
                 try fail("write(2) to \(partialPath)", errno: errno, frame: frame)
@@ -110,7 +128,6 @@ final class PcapngOutputFile {
             if n == 0 { try fail("write(2) to \(partialPath)", errno: EIO, frame: frame) }
             done += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 
     /// Closes the descriptor if still open, removes the partial file and
@@ -122,6 +139,29 @@ final class PcapngOutputFile {
         state = .failed
         buffer = []
         throw CaptureError(.read, path: path, frame: frame, message: "\(what) failed: \(pcapngErrnoText(code))")
+    }
+}
+
+/// A finished report (text, HTML, JSON) written the way a capture is: into
+/// `path.partial`, then fsync and rename, so that a half-written file never
+/// looks complete; a device or FIFO is written in place (`OutputTarget`).
+public enum OutputFile {
+    public static func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws(CaptureError) {
+        let file = try PcapngOutputFile(path: path)
+        try file.append(unbuffered: bytes)
+        try file.commit()
+    }
+
+    /// mkdir -p: `path` and every missing directory above it.
+    public static func makeDirectory(_ path: String) throws(CaptureError) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            prefix += part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw CaptureError(.write, path: prefix, message: "cannot create the directory: \(pcapngErrnoText(errno))")
+            }
+            prefix += "/"
+        }
     }
 }
 

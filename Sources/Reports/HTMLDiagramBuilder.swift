@@ -1,6 +1,5 @@
 import Analysis
 import PacketWire
-import Scenarios
 import TraceModel
 
 /// Builds sequence diagrams: a run's timeline with a lane per socket, or one

@@ -1,6 +1,5 @@
 import Analysis
 import PacketWire
-import Scenarios
 import TraceModel
 
 /// `synscope report --format html`: one self-contained page (inline CSS and

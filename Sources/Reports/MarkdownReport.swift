@@ -1,6 +1,5 @@
 import Analysis
 import PacketWire
-import Scenarios
 import TraceModel
 
 /// Markdown with tables and a Mermaid `sequenceDiagram` for each scenario

@@ -1,5 +1,4 @@
 import Analysis
-import Scenarios
 
 /// Renders `synscope report` for a set of inputs in one of its formats.
 public enum ReportRenderer {

@@ -1,6 +1,5 @@
 import Analysis
 import PacketWire
-import Scenarios
 import TraceModel
 
 /// `synscope run --format json` (schema in the README).

@@ -1,5 +1,4 @@
 import Analysis
-import Scenarios
 import TraceModel
 
 /// The text report of one run: header, timeline, verdict.

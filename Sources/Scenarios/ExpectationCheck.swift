@@ -1,14 +1,6 @@
 import Analysis
 import TraceModel
 
-/// The verdict on one expectation.
-public struct ExpectationResult: Sendable, Hashable {
-    public var expectation: String
-    public var passed: Bool
-    /// What was observed (for a DIFF, the difference).
-    public var observed: String
-}
-
 /// Checks a scenario's expectations against a run's timeline.
 public enum ExpectationCheck {
     public static func check(_ scenario: Scenario, timeline: Timeline) -> [ExpectationResult] {

@@ -3,7 +3,7 @@ import ArgumentParser
 import Capture
 import PacketWire
 import Reports
-import Scenarios
+import Session
 import TraceModel
 
 enum AnalyzeFormat: String, ExpressibleByArgument, CaseIterable {
@@ -57,14 +57,7 @@ struct Analyze: ParsableCommand {
             if out.failed { failed = true }
         })
         if format == .json {
-            var sink = ByteSink()
-            sink.append("{\"connections\":[")
-            for (i, c) in all.sorted(by: { $0.start < $1.start }).enumerated() {
-                if i > 0 { sink.append(",") }
-                ConnectionJSON.append(c, includeSegments: timeline || connection != nil, to: &sink)
-            }
-            sink.append("]}\n")
-            StandardOutput.write(sink.bytes)
+            StandardOutput.write(ConnectionJSON.document(all.sorted(by: { $0.start < $1.start }), includeSegments: timeline || connection != nil).bytes)
         }
         if failed { throw ExitCode(ExitStatus.unreadableInput.rawValue) }
     }
@@ -91,75 +84,21 @@ struct AnalyzeSettings: Sendable {
                 out.write(sink)
                 return all
             }
-            let reader = try CaptureFileReader(path: path)
-            try reader.requireDecodableLinkType()
-            var tracker = ConnectionTracker(options: .init(keepSegments: timeline || connection != nil))
-            var output = ConnectionOutput(format: format, timeline: timeline, connection: connection, selector: selector, out: out)
-            do {
-                // One segment, decoded into in place packet after packet. Held
-                // through a pointer: a captured var was copied for each call.
-                let seg = UnsafeMutablePointer<TCPSegment>.allocate(capacity: 1)
-                seg.initialize(to: .empty)
-                defer { seg.deinitialize(count: 1).deallocate() }
-                try reader.forEach { r in
-                    guard seg.pointee.load(r.bytes, linkType: r.linkType, originalLength: r.originalLength,
-                                           frame: r.frame, time: r.timestamp) else { return }
-                    let emitted = tracker.follow(seg.pointee)
-                    if !emitted.isEmpty { output.emit(emitted, collect: &all) }
+            let segments = timeline || connection != nil
+            var writer = ConnectionWriter(format: format == .text ? .text : .jsonl, segments: segments)
+            defer { out.write(writer.sink) }
+            try Pipeline.run(.file(path), track: .init(keepSegments: segments), finished: { finished in
+                for c in finished where selector?.matches(c) ?? true && (connection == nil || c.id == connection) {
+                    if format == .json { all.append(c) } else { writer.append(c) }
                 }
-            } catch {
-                output.emit(tracker.finish(), collect: &all)
-                output.flush()
-                throw error
-            }
-            output.emit(tracker.finish(), collect: &all)
-            output.flush()
+                if writer.sink.count >= 1 << 16 {
+                    out.write(writer.sink)
+                    writer.sink.removeAll()
+                }
+            })
         } catch {
             out.error(error.description)
         }
         return all
-    }
-}
-
-/// Writes connections as the tracker emits them.
-struct ConnectionOutput: ~Copyable {
-    let format: AnalyzeFormat
-    let timeline: Bool
-    let connection: Int?
-    let selector: ConnectionFilter?
-    let out: FileOutput
-    var sink = ByteSink()
-
-    init(format: AnalyzeFormat, timeline: Bool, connection: Int?, selector: ConnectionFilter?, out: FileOutput) {
-        self.format = format
-        self.timeline = timeline
-        self.connection = connection
-        self.selector = selector
-        self.out = out
-    }
-
-    mutating func emit(_ connections: [Connection], collect: inout [Connection]) {
-        for c in connections {
-            if let selector, !selector.matches(c) { continue }
-            if let connection, c.id != connection { continue }
-            let segments = timeline || connection != nil
-            switch format {
-            case .json:
-                collect.append(c)
-            case .jsonl:
-                ConnectionJSON.append(c, includeSegments: segments, to: &sink)
-                sink.append("\n")
-            case .text:
-                ConnectionText.appendSummary(c, to: &sink)
-                if segments { sink.append(ConnectionText.timeline(c)) }
-                sink.append("\n")
-            }
-        }
-        if sink.count >= 1 << 16 { flush() }
-    }
-
-    mutating func flush() {
-        out.write(sink)
-        sink.removeAll()
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import PacketWire
 import Reports
+import Session
 import TraceModel
 
 extension PacketFormatter.Format: ExpressibleByArgument {
@@ -59,24 +60,16 @@ struct Decode: ParsableCommand {
 
     private static func decode(_ path: String, format: PacketFormatter.Format, relative: Bool,
                                to out: FileOutput) throws(CaptureError) {
-        let reader = try CaptureFileReader(path: path)
-        try reader.requireDecodableLinkType()
         var formatter = PacketFormatter(format: format, relative: relative)
         var sink = ByteSink()
-        do {
-            try reader.forEach { record in
-                let decoded = PacketDecoder.decode(record.bytes, linkType: record.linkType, originalLength: record.originalLength)
-                formatter.append(frame: record.frame, timestamp: record.timestamp, bytes: record.bytes,
-                                 originalLength: record.originalLength, decoded: decoded, to: &sink)
-                if sink.count >= 1 << 16 {
-                    out.write(sink)
-                    sink.removeAll()
-                }
+        defer { out.write(sink) }
+        try Pipeline.run(.file(path), decode: true, each: { record, decoded in
+            formatter.append(frame: record.frame, timestamp: record.timestamp, bytes: record.bytes,
+                             originalLength: record.originalLength, decoded: decoded!, to: &sink)
+            if sink.count >= 1 << 16 {
+                out.write(sink)
+                sink.removeAll()
             }
-        } catch {
-            out.write(sink)
-            throw error
-        }
-        out.write(sink)
+        })
     }
 }

@@ -2,7 +2,7 @@ import Analysis
 import ArgumentParser
 import Capture
 import Reports
-import Scenarios
+import Session
 import TraceModel
 
 #if canImport(Glibc)
@@ -79,26 +79,16 @@ struct Report: ParsableCommand {
     }
 }
 
-/// Writes a report to stdout or to a file: a regular file atomically
-/// (FILE.partial, then rename), a device or FIFO in place (`OutputTarget`).
+/// Writes a report to stdout, or to a file (`ReportFile`): exit 2 with one message when it cannot.
 func emit(_ text: String, to output: String?) throws {
     guard let output else {
         StandardOutput.write(text)
         return
     }
-    let target = OutputTarget(output)
-    let inPlace = target.isInPlace
-    let partial = inPlace ? output : target.path + ".partial"
-    guard let f = fopen(partial, "w") else {
-        Diagnostics.error("\(output): \(String(cString: strerror(errno)))")
-        throw ExitCode(ExitStatus.unreadableInput.rawValue)
-    }
-    var text = text
-    let (written, count) = text.withUTF8 { (fwrite($0.baseAddress, 1, $0.count, f), $0.count) }
-    let closed = fclose(f)
-    guard written == count, closed == 0, inPlace || rename(partial, target.path) == 0 else {
-        if !inPlace { unlink(partial) }
-        Diagnostics.error("\(output): \(String(cString: strerror(errno)))")
+    do {
+        try ReportFile.write(text, to: output)
+    } catch {
+        Diagnostics.error(error.description)
         throw ExitCode(ExitStatus.unreadableInput.rawValue)
     }
 }

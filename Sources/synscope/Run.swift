@@ -4,6 +4,7 @@ import Capture
 import PacketWire
 import Reports
 import Scenarios
+import Session
 import Sockets
 import TraceModel
 
@@ -140,26 +141,12 @@ struct Run: ParsableCommand {
 
 /// Saves a run as DIR/NAME (the directory made first), says so on stderr; exit 2 with one message when it cannot.
 func save(_ record: RunRecord, in directory: String, as name: String, label: String = "") throws {
-    let path = "\(directory)/\(name)"
     do {
-        try makeDirectory(directory)
-        try AnnotatedPcapng.write(record, to: path)
+        let path = try SavedRun.save(record, in: directory, as: name)
         Diagnostics.print("synscope: \(label)saved \(path)")
     } catch {
-        Diagnostics.error("cannot save \(path): \(error)")
+        Diagnostics.error("cannot save \(directory)/\(name): \(error)")
         throw ExitCode(ExitStatus.unreadableInput.rawValue)
-    }
-}
-
-/// mkdir -p (the output directory).
-func makeDirectory(_ path: String) throws(CaptureError) {
-    var prefix = path.hasPrefix("/") ? "/" : ""
-    for part in path.split(separator: "/") {
-        prefix += part
-        if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-            throw CaptureError(.open, path: prefix, message: String(cString: strerror(errno)))
-        }
-        prefix += "/"
     }
 }
 

@@ -1,7 +1,9 @@
+import Analysis
 import ArgumentParser
 import Capture
 import Reports
 import Scenarios
+import Session
 import Sockets
 import Tracer
 

@@ -1,5 +1,7 @@
 import Foundation
 import Reports
+import Analysis
+import Session
 import Testing
 
 /// `synscope report` (text ladder, Markdown, and the HTML's digest) on every

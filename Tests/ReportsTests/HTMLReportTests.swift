@@ -4,6 +4,7 @@ import Foundation
 import PacketWire
 import Reports
 import Scenarios
+import Session
 import Testing
 import TraceModel
 #if canImport(FoundationXML)

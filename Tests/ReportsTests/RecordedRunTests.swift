@@ -3,6 +3,7 @@ import Capture
 import Foundation
 import Reports
 import Scenarios
+import Session
 import Testing
 import TraceModel
 
@@ -34,8 +35,8 @@ struct RecordedRunTests {
         let comments = out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
         let ours = record.timeline.entries.compactMap { entry -> String? in
             switch entry {
-            case .segment(let g): AnnotatedPcapng.comment(g)
-            case .datagram(let d): AnnotatedPcapng.comment(d)
+            case .segment(let g): PacketComment.text(g)
+            case .datagram(let d): PacketComment.text(d)
             case .syscall: nil
             }
         }

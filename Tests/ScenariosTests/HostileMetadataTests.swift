@@ -2,6 +2,8 @@ import Capture
 import Foundation
 import Reports
 import Scenarios
+import Analysis
+import Session
 import Testing
 import TraceModel
 

@@ -1,5 +1,7 @@
 import Reports
 import Scenarios
+import Analysis
+import Session
 import Testing
 
 /// The expectation keys on the kernel's evidence: what they parse into, and each mistake with its line.

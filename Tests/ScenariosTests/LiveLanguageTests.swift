@@ -1,5 +1,7 @@
 import Foundation
 import Scenarios
+import Analysis
+import Session
 import Testing
 import TraceModel
 

@@ -4,6 +4,7 @@ import Foundation
 import Reports
 import Scenarios
 import Sockets
+import Session
 import Testing
 import TraceModel
 
@@ -56,7 +57,7 @@ struct LiveScenarioTests {
         #expect(RunJSON.render([reloaded]) == RunJSON.render([record]))
         // tshark reads the per-packet comments back.
         let comments = LiveSupport.shell("tshark -r \(path) -T fields -e frame.comment").split(separator: "\n").map(String.init)
-        let ours = record.timeline.segments.map(AnnotatedPcapng.comment)
+        let ours = record.timeline.segments.map { PacketComment.text($0) }
         #expect(comments == ours)
     }
 

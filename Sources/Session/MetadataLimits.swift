@@ -1,3 +1,4 @@
+import Analysis
 import TraceModel
 
 /// What synscope's metadata block in a saved pcapng may hold. A saved file

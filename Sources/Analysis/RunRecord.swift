@@ -1,10 +1,8 @@
-import Analysis
-import Capture
-import PacketWire
 import TraceModel
 
-/// A finished run, live or reloaded from its saved pcapng: the correlated
-/// timeline and the verdict on each expectation.
+/// A finished run, live or reloaded from its saved pcapng: what it recorded,
+/// its correlated timeline and the verdict on each expectation. Built by
+/// Session's pipeline; rendered by Reports.
 public struct RunRecord: Sendable {
     public var metadata: RunMetadata
     public var packets: [CapturedPacket]
@@ -14,46 +12,25 @@ public struct RunRecord: Sendable {
     public var passed: Bool { results.allSatisfy(\.passed) }
     public var scenario: String { metadata.scenario }
 
-    /// Correlates a live run and checks the scenario's expectations.
-    public init(scenario: Scenario, live: LiveRun) {
-        let metadata = RunMetadata(scenario: scenario.name, summary: scenario.summary, kernel: live.kernel, ipv6: live.ipv6,
-                                   events: live.events, captureDropped: live.statistics.dropped,
-                                   namespace: live.namespace, hostNamespace: live.hostNamespace,
-                                   captureInterfaceDropped: live.statistics.interfaceDropped, interrupted: live.interrupted,
-                                   kernelEvents: live.kernelEvents, kernelEventsUnavailable: live.kernelUnavailable,
-                                   kernelEventsLost: live.kernelEventsLost, threads: live.threads, device: live.device)
-        self.init(metadata: metadata, packets: live.packets, scenario: scenario)
-    }
-
-    /// Rebuilds a run from saved metadata and packets: the same correlation,
-    /// and the same checks when the scenario is known.
-    public init(metadata: RunMetadata, packets: [CapturedPacket], scenario: Scenario?) {
+    public init(metadata: RunMetadata, packets: [CapturedPacket], timeline: Timeline, results: [ExpectationResult]) {
         self.metadata = metadata
         self.packets = packets
-        var segments: [TCPSegment] = []
-        var datagrams: [Datagram] = []
-        for p in packets {
-            let decoded = p.bytes.withUnsafeBytes {
-                PacketDecoder.decode($0, linkType: p.linkType, originalLength: p.originalLength)
-            }
-            if let s = TCPSegment(decoded, frame: p.frame, time: p.timestamp) {
-                segments.append(s)
-            } else if let d = Datagram(decoded, frame: p.frame, time: p.timestamp) {
-                datagrams.append(d)
-            }
-        }
-        let kernel = metadata.kernelEvents.map { events in
-            KernelInput(events: events, packets: packets.map { PacketStamp(frame: $0.frame, time: $0.timestamp, length: $0.originalLength) },
-                        threads: Set(metadata.threads ?? []))
-        }
-        let timeline = Correlator.timeline(scenario: metadata.scenario, kernel: metadata.kernel, events: metadata.events,
-                                           segments: segments, datagrams: datagrams, kernelEvents: kernel,
-                                           kernelUnavailable: metadata.kernelEvents == nil ? metadata.kernelEventsUnavailable ?? "the run was recorded without them" : nil)
         self.timeline = timeline
-        results = scenario.map { ExpectationCheck.check($0, timeline: timeline) } ?? []
-        if let why = metadata.interrupted {
-            results.insert(ExpectationResult(expectation: "the run completes", passed: false, observed: "interrupted by \(why)"), at: 0)
-        }
+        self.results = results
+    }
+}
+
+/// The verdict on one expectation of a scenario.
+public struct ExpectationResult: Sendable, Hashable {
+    public var expectation: String
+    public var passed: Bool
+    /// What was observed (for a DIFF, the difference).
+    public var observed: String
+
+    public init(expectation: String, passed: Bool, observed: String) {
+        self.expectation = expectation
+        self.passed = passed
+        self.observed = observed
     }
 }
 
@@ -91,6 +68,27 @@ public struct RunMetadata: Codable, Sendable {
     public var host: Bool?
     public var callsLeftOut: Int?
     public var packetsLeftOut: Int?
+
+    /// The metadata of a scenario run.
+    public init(scenario: String, summary: String, kernel: String, ipv6: Bool, events: [SyscallEvent], captureDropped: UInt32,
+                namespace: String?, hostNamespace: String?, captureInterfaceDropped: UInt32?, interrupted: String?,
+                kernelEvents: [KernelEvent]?, kernelEventsUnavailable: String?, kernelEventsLost: Int?, threads: [Int32]?, device: String?) {
+        self.scenario = scenario
+        self.summary = summary
+        self.kernel = kernel
+        self.ipv6 = ipv6
+        self.events = events
+        self.captureDropped = captureDropped
+        self.namespace = namespace
+        self.hostNamespace = hostNamespace
+        self.captureInterfaceDropped = captureInterfaceDropped
+        self.interrupted = interrupted
+        self.kernelEvents = kernelEvents
+        self.kernelEventsUnavailable = kernelEventsUnavailable
+        self.kernelEventsLost = kernelEventsLost
+        self.threads = threads
+        self.device = device
+    }
 }
 
 extension RunMetadata {

@@ -1,33 +1,32 @@
 import Analysis
 import Capture
 import Foundation
+import Reports
 import Scenarios
 import TraceModel
 
-/// Saves a run as one self-contained pcapng: the packets, a comment on each
-/// TCP packet with its cause and explanation (Wireshark's and tshark's
-/// `frame.comment`), and synscope's metadata block with the scenario and its
-/// syscall events, from which `synscope analyze --timeline` rebuilds the run.
+/// A run saved by `synscope run` or `trace`, read back for offline reports.
+public enum SavedRun {
+    /// The run in `path`, or nil when the file holds no synscope metadata.
+    public static func load(path: String) throws(CaptureError) -> RunRecord? {
+        guard let metadata = try AnnotatedPcapng.readMetadata(path: path) else { return nil }
+        let packets = try CaptureFileReader(path: path).readAll()
+        return RunRecord(metadata: metadata, packets: packets, scenario: Catalogue.named(metadata.scenario))
+    }
+}
+
+/// The saved-run format: one self-contained pcapng with the packets, a
+/// comment on each packet with its cause and explanation (`PacketComment`),
+/// and synscope's metadata block (the `RunMetadata` JSON, checked by
+/// `MetadataLimits`), from which a run is rebuilt offline.
 public enum AnnotatedPcapng {
-    /// The per-packet comment: `#7 reply to #5: SYN-ACK from … [retransmission]`.
-    public static func comment(_ s: TimelineSegment) -> String {
-        var text = "synscope #\(s.index) \(CauseLabel.segment(s)): \(s.explanation)"
-        if !s.annotated.findings.isEmpty { text += " [" + s.annotated.findings.map(\.name).joined(separator: ", ") + "]" }
-        if let f = s.fate { text += "; " + CauseWording.fate(f) }
-        return text
-    }
-
-    public static func comment(_ d: TimelineDatagram) -> String {
-        "synscope #\(d.index) \(CauseLabel.datagram(d)): \(d.explanation)"
-    }
-
     public static func write(_ r: RunRecord, to path: String) throws(CaptureError) {
         let linkType = r.packets.first?.linkType ?? .ethernet
         var writer = try PcapngWriter(path: path, linkType: linkType, snapLength: 262_144, application: "synscope",
                                       sectionComment: "synscope run \(r.scenario) on Linux \(r.metadata.kernel)")
         var comments: [Int: String] = [:]
-        for s in r.timeline.segments { comments[s.segment.frame] = comment(s) }
-        for d in r.timeline.datagrams { comments[d.frame] = comment(d) }
+        for s in r.timeline.segments { comments[s.segment.frame] = PacketComment.text(s) }
+        for d in r.timeline.datagrams { comments[d.frame] = PacketComment.text(d) }
         for p in r.packets {
             try writer.write(p, comment: comments[p.frame])
         }
@@ -73,5 +72,38 @@ public enum AnnotatedPcapng {
         }
         try MetadataLimits.check(metadata)
         return metadata
+    }
+
+    /// Writes a plain capture's packets with a comment on each TCP segment.
+    public static func write(packets: [CapturedPacket], connections: [Connection], to path: String) throws(CaptureError) {
+        let linkType = packets.first?.linkType ?? .ethernet
+        var writer = try PcapngWriter(path: path, linkType: linkType, snapLength: 262_144, application: "synscope",
+                                      sectionComment: "synscope report: \(connections.count) TCP connections")
+        var comments: [Int: String] = [:]
+        for c in connections { for a in c.segments { comments[a.segment.frame] = PacketComment.text(a) } }
+        for p in packets { try writer.write(p, comment: comments[p.frame]) }
+        try writer.finish()
+    }
+}
+
+extension SavedRun {
+    /// Saves `record` as DIRECTORY/NAME (making the directory first) and returns the path.
+    public static func save(_ record: RunRecord, in directory: String, as name: String) throws(CaptureError) -> String {
+        let path = "\(directory)/\(name)"
+        try OutputFile.makeDirectory(directory)
+        try AnnotatedPcapng.write(record, to: path)
+        return path
+    }
+}
+
+/// A rendered report written to its file (`-o`): atomically, or in place for a device or FIFO.
+public enum ReportFile {
+    public static func write(_ text: String, to path: String) throws(CaptureError) {
+        var text = text
+        let failure: CaptureError? = text.withUTF8 { bytes in
+            do throws(CaptureError) { try OutputFile.write(UnsafeRawBufferPointer(bytes), to: path) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
     }
 }
