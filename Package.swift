@@ -48,22 +48,24 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What several test targets share: literals for the typed vocabularies.
+        .target(name: "TestSupport", dependencies: ["TraceModel"], path: "Tests/TestSupport"),
         .testTarget(name: "TraceModelTests", dependencies: ["TraceModel"]),
         .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "TraceModel"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TraceModel"]),
-        .testTarget(name: "SocketsTests", dependencies: ["Sockets", "TraceModel"]),
+        .testTarget(name: "SocketsTests", dependencies: ["TestSupport", "Sockets", "TraceModel"]),
         .testTarget(
             name: "KernelEventsTests",
-            dependencies: ["KernelEvents", "Analysis", "Sockets", "Capture", "PacketWire", "TraceModel"],
+            dependencies: ["TestSupport", "KernelEvents", "Analysis", "Sockets", "Capture", "PacketWire", "TraceModel"],
             resources: [.copy("Fixtures")]
         ),
         // Examples/ holds scenario files the tests read by path.
-        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Session", "Sockets", "Capture", "Analysis", "Reports", "TraceModel"],
+        .testTarget(name: "ScenariosTests", dependencies: ["TestSupport", "Scenarios", "Session", "Sockets", "Capture", "Analysis", "Reports", "TraceModel"],
                     exclude: ["Examples"]),
-        .testTarget(name: "TracerTests", dependencies: ["Tracer", "Session", "Scenarios", "Reports", "Analysis", "Capture", "KernelEvents", "Sockets", "TraceModel"],
+        .testTarget(name: "TracerTests", dependencies: ["TestSupport", "Tracer", "Session", "Scenarios", "Reports", "Analysis", "Capture", "KernelEvents", "Sockets", "TraceModel"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Capture", "PacketWire", "TraceModel"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Session", "Scenarios", "Analysis", "Capture", "PacketWire", "TraceModel"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "Analysis", "Capture", "PacketWire", "TraceModel"]),
+        .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Session", "Scenarios", "Analysis", "Capture", "PacketWire", "TraceModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -48,14 +48,14 @@ public enum CauseWording {
 
     /// `delayed-ack`, `retransmission`… for a kernel timer function, in the
     /// vocabulary of inferred timer causes.
-    public static func timerKind(_ function: String, segment: AnnotatedSegment) -> String {
+    public static func timerKind(_ function: String, segment: AnnotatedSegment) -> TimerKind {
         switch function {
-        case "tcp_delack_timer", "tcp_delack_timer_handler": "delayed-ack"
-        case "tcp_keepalive_timer": "keepalive"
-        case "reqsk_timer_handler": "retransmission"
+        case "tcp_delack_timer", "tcp_delack_timer_handler": .delayedAck
+        case "tcp_keepalive_timer": .keepalive
+        case "reqsk_timer_handler": .retransmission
         case "tcp_write_timer", "tcp_write_timer_handler":
-            segment.findings.contains(.zeroWindowProbe) ? "zero-window-probe" : "retransmission"
-        default: function
+            segment.findings.contains(.zeroWindowProbe) ? .zeroWindowProbe : .retransmission
+        default: TimerKind(rawValue: function)
         }
     }
 
@@ -70,11 +70,11 @@ public enum CauseWording {
     }
 
     /// The explanation of an RST the kernel sent with `reason`.
-    static func reset(_ reason: String, segment s: TCPSegment, closing: SyscallEvent?, listener: Bool, lingerZero: Bool) -> String {
-        var why = meaning(reason, in: resetReasons) ?? "reason \(reason)"
-        if reason == "NO_SOCKET" {
+    static func reset(_ reason: ResetReason, segment s: TCPSegment, closing: SyscallEvent?, listener: Bool, lingerZero: Bool) -> String {
+        var why = meaning(reason.rawValue, in: resetReasons) ?? "reason \(reason)"
+        if reason == .noSocket {
             why = "no socket has \(s.flow.source.hostPort) in a state that accepts the segment"
-        } else if reason == "TCP_STATE", let c = closing {
+        } else if reason == .tcpState, let c = closing {
             why = listener ? "\(c.call)() of the listening socket \(c.socket) aborts the connection still waiting in its accept queue"
                 : lingerZero ? "SO_LINGER {on, 0} makes \(c.call)() on \(c.socket) abort the connection instead of closing it"
                 : why
@@ -94,7 +94,7 @@ public enum CauseWording {
             let side = evidence.context == .syscall ? " (from the socket's backlog, inside \(call.map { "\($0.call)()" } ?? "a system call"))" : ""
             return "\(what) sent by the kernel while it processed the [\(r.flags.tcpdumpNotation)] from \(r.flow.source.hostPort)\(side)"
         case .timer(let kind):
-            return "\(what) sent when the kernel timer \(evidence.timer ?? kind) fired (\(kind))"
+            return "\(what) sent when the kernel timer \(evidence.timer ?? kind.rawValue) fired (\(kind))"
         case .untraced(let task):
             return "\(what) queued by the kernel inside a system call of task \(task), which this trace does not follow"
         }
@@ -102,19 +102,8 @@ public enum CauseWording {
 
     /// The explanation of a drop.
     public static func fate(_ f: SegmentFate) -> String {
-        let why = meaning(f.dropped, in: dropReasons) ?? "reason \(f.dropped)"
+        let why = meaning(f.dropped.rawValue, in: dropReasons) ?? "reason \(f.dropped)"
         let how = f.evidence.hasPrefix("counter:") ? "the counter \(f.evidence.dropFirst(8)) moved" : "kfree_skb"
         return "dropped by the receiver's kernel (\(f.dropped), \(how)): \(why)"
-    }
-
-    /// `SYN-SENT` for the kernel's `TCP_SYN_SENT` (include/net/tcp_states.h).
-    public static func stateName(_ kernel: String) -> String {
-        switch kernel {
-        case "TCP_SYN_RECV", "TCP_NEW_SYN_RECV": "SYN-RECEIVED"
-        case "TCP_CLOSE": "CLOSED"
-        case "TCP_FIN_WAIT1": "FIN-WAIT-1"
-        case "TCP_FIN_WAIT2": "FIN-WAIT-2"
-        default: String((kernel.hasPrefix("TCP_") ? kernel.dropFirst(4) : Substring(kernel)).map { $0 == "_" ? "-" : $0 })
-        }
     }
 }

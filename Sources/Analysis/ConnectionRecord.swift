@@ -163,7 +163,7 @@ final class ConnectionRecord {
     /// earlier segments are filled in with that evidence.
     private func resolveResponderStart(answer s: TCPSegment) {
         guard originatorISN != nil, !isSelfConnect else { return }
-        let before: EndpointState = s.isSYNACK ? .listen : s.isRST ? .closed : s.isBareSYN ? .closed : .unknown
+        let before: TCPState = s.isSYNACK ? .listen : s.isRST ? .closed : s.isBareSYN ? .closed : .unknown
         guard before != .unknown else { return }
         for i in segments.indices where segments[i].states.responder == .unknown {
             segments[i].states.responder = before

@@ -76,11 +76,11 @@ extension Correlator {
                     cause = .reply(to: at)
                 } else {
                     cause = running.map { .syscall(event: $0.index) }
-                        ?? (input.threads.contains(thread) ? .timer("unknown") : .untraced(task: thread))
+                        ?? (input.threads.contains(thread) ? .timer(.unknown) : .untraced(task: thread))
                 }
             case .reply(let frame):
                 evidence.context = .softirq
-                cause = frame.flatMap { indexOfFrame[$0] }.map { .reply(to: $0) } ?? .timer("unknown")
+                cause = frame.flatMap { indexOfFrame[$0] }.map { .reply(to: $0) } ?? .timer(.unknown)
                 // A reply answers a segment of its own connection (the other direction, or the
                 // same one when a socket talks to itself); a crosswise match of two
                 // same-length segments is corrected the same way.
@@ -117,7 +117,7 @@ extension Correlator {
             }
             // Not drops: QUEUE_PURGE frees a segment the socket had accepted, when the socket goes
             // away; NOT_SPECIFIED is also how this kernel frees a segment a TIME-WAIT socket has handled.
-            if let reason = a.fate, reason != "QUEUE_PURGE", reason != "NOT_SPECIFIED" {
+            if let reason = a.fate, reason != .queuePurge, reason != .notSpecified {
                 s.fate = SegmentFate(dropped: reason, evidence: "kfree_skb")
             }
             segments[i] = s
@@ -156,7 +156,7 @@ extension Correlator {
     /// in net/ipv4/tcp_input.c.
     static func silentListenerDrops(_ answered: Set<Int>, entries: inout [TimelineEntry], segments: inout [TimelineSegment],
                                 calls: [TimelineSyscall]) {
-        let silentDrops = [("TcpExtListenOverflows", "TCP_LISTEN_OVERFLOW"), ("TcpExtTCPReqQFullDrop", "TCP_REQQFULLDROP")]
+        let silentDrops: [(String, DropReason)] = [("TcpExtListenOverflows", .listenOverflow), ("TcpExtTCPReqQFullDrop", .requestQueueFull)]
         for i in segments.indices where segments[i].segment.isBareSYN && segments[i].fate == nil && segments[i].source == .kernel {
             let s = segments[i]
             guard !answered.contains(s.segment.frame) else { continue }
@@ -192,7 +192,7 @@ extension Correlator {
             guard flows.contains(flow) || (listening && owners.bound[local] != nil) else { continue }
             let name = listening ? owners.bound[local] : owners.owner(flow, until: e.time)
             changes.append(StateChange(time: e.time, socket: name, local: local, remote: listening ? nil : remote,
-                                       from: CauseWording.stateName(old), to: CauseWording.stateName(new)))
+                                       from: old.name, to: new.name))
         }
         return changes
     }

@@ -95,9 +95,9 @@ public enum Correlator {
     }
 
     /// The calls that send data, read it, and close a socket (a traced program's own system calls included).
-    public static let sendCalls: Set<String> = ["send", "sendto", "sendmsg", "write", "writev"]
-    public static let receiveCalls: Set<String> = ["recv", "recvfrom", "recvmsg", "read", "readv"]
-    static let closeCalls: Set<String> = ["close", "exit"]
+    public static let sendCalls: Set<Syscall> = [.send, .sendto, .sendmsg, .write, .writev]
+    public static let receiveCalls: Set<Syscall> = [.recv, .recvfrom, .recvmsg, .read, .readv]
+    static let closeCalls: Set<Syscall> = [.close, .exit]
 
     static func orderedSockets(_ events: [SyscallEvent]) -> [String] {
         var seen: [String] = []
@@ -136,7 +136,7 @@ public enum Correlator {
                             originatorName: originator, responderName: responder)
         }
         /// The latest call of one of `names` on the sender's socket that began before the segment.
-        func lastCall(_ names: Set<String>) -> TimelineSyscall? {
+        func lastCall(_ names: Set<Syscall>) -> TimelineSyscall? {
             guard let sender else { return nil }
             return history.calls[sender]?.last { names.contains($0.event.call) && $0.event.begin <= s.time }
         }
@@ -147,10 +147,10 @@ public enum Correlator {
         let selfConnect = s.flow.source == s.flow.destination
 
         if a.findings.contains(.keepAlive) {
-            return result(.timer("keepalive"), "keepalive probe from \(from): the idle timer fired (SO_KEEPALIVE)")
+            return result(.timer(.keepalive), "keepalive probe from \(from): the idle timer fired (SO_KEEPALIVE)")
         }
         if a.findings.contains(.zeroWindowProbe) {
-            return result(.timer("zero-window-probe"), "zero-window probe: \(to) advertised no room, the persist timer fired")
+            return result(.timer(.zeroWindowProbe), "zero-window probe: \(to) advertised no room, the persist timer fired")
         }
         // A first SYN-ACK answers a SYN even when Wireshark's rules call it a
         // retransmission (its sequence number was already used by this side's own SYN).
@@ -158,10 +158,10 @@ public enum Correlator {
             && earlier.contains { $0.segment.isBareSYN && $0.segment.nextSequence == s.acknowledgment }
         if !firstSYNACK && (a.findings.contains(.retransmission) || a.findings.contains(.outOfOrder) && s.isSYN) {
             let what = s.isBareSYN ? "SYN" : s.isSYNACK ? "SYN-ACK" : s.isFIN ? "FIN" : "segment"
-            return result(.timer("retransmission"), "\(what) retransmitted by \(from)'s kernel: its retransmission timer fired before an acknowledgment reached it")
+            return result(.timer(.retransmission), "\(what) retransmitted by \(from)'s kernel: its retransmission timer fired before an acknowledgment reached it")
         }
         if s.isBareSYN {
-            if let c = lastCall(["connect"]) {
+            if let c = lastCall([.connect]) {
                 var text = selfConnect ? "SYN from connect(): \(from) connects to its own address and port"
                     : "SYN from connect(): \(from) opens a connection to \(to)"
                 if connection?.handshake == .unanswered, let listener = owners.bound[s.flow.destination] ?? owners.wildcardOwner(s.flow.destination),
@@ -172,7 +172,7 @@ public enum Correlator {
                 }
                 return result(.syscall(event: c.index), text)
             }
-            return result(.timer("unknown"), "SYN from \(from) with no connect() recorded")
+            return result(.timer(.unknown), "SYN from \(from) with no connect() recorded")
         }
         if s.isSYNACK {
             if let syn = earlier.last(where: { $0.segment.isBareSYN && $0.segment.nextSequence == s.acknowledgment
@@ -190,7 +190,7 @@ public enum Correlator {
                 }
                 return result(.reply(to: syn.index), text)
             }
-            return result(.timer("unknown"), "SYN-ACK from \(from) for a SYN that was not captured")
+            return result(.timer(.unknown), "SYN-ACK from \(from) for a SYN that was not captured")
         }
         if s.isRST {
             // A refusal answers a SYN of a connection that never got a SYN-ACK.
@@ -217,7 +217,7 @@ public enum Correlator {
             let ownLast = history.segments[s.flow]?.last
             if let probe = ownLast, probe.annotated.findings.contains(.keepAlive),
                !(history.segments[s.flow.reversed] ?? []).contains(where: { $0.index > probe.index }) {
-                return result(.timer("keepalive"), "RST from \(from)'s kernel: its keepalive probes went unanswered (TCP_KEEPCNT), so it drops the connection; the next call gets ETIMEDOUT")
+                return result(.timer(.keepalive), "RST from \(from)'s kernel: its keepalive probes went unanswered (TCP_KEEPCNT), so it drops the connection; the next call gets ETIMEDOUT")
             }
             if let peer = lastFromPeer(where: { _ in true }) {
                 if let full = owners.fullAcceptQueue(at: s.flow.source, before: s.time, calls: calls) {
@@ -225,22 +225,22 @@ public enum Correlator {
                 }
                 return result(.reply(to: peer.index), "RST from \(from)'s kernel: the segment from \(to) reached a socket its application has closed or that no longer exists (RFC 9293 §3.10.7)")
             }
-            return result(.timer("unknown"), "RST from \(from)")
+            return result(.timer(.unknown), "RST from \(from)")
         }
         if s.isFIN {
-            if let c = lastCall(Self.closeCalls.union(["shutdown"])) {
-                let text = c.event.call == "exit" ? "FIN from the end of \(c.event.process?.description ?? "its process"): the kernel closes the sockets a process leaves open"
-                    : c.event.call != "shutdown" ? "FIN from \(c.event.call)(): \(from) has no more data to send"
+            if let c = lastCall(Self.closeCalls.union([.shutdown])) {
+                let text = c.event.call == .exit ? "FIN from the end of \(c.event.process?.description ?? "its process"): the kernel closes the sockets a process leaves open"
+                    : c.event.call != .shutdown ? "FIN from \(c.event.call)(): \(from) has no more data to send"
                     : "FIN from shutdown(\(c.event.argument("how")?.description ?? "")): \(from) stops sending, still receives"
                 return result(.syscall(event: c.index), text)
             }
-            return result(.timer("unknown"), "FIN from \(from) with no close() or shutdown() recorded")
+            return result(.timer(.unknown), "FIN from \(from) with no close() or shutdown() recorded")
         }
         if s.payloadLength > 0 {
             if let c = lastCall(Self.sendCalls) {
                 return result(.syscall(event: c.index), "\(s.payloadLength) bytes from \(c.event.call)() on \(from)")
             }
-            return result(.timer("unknown"), "\(s.payloadLength) bytes from \(from) with no send() recorded")
+            return result(.timer(.unknown), "\(s.payloadLength) bytes from \(from) with no send() recorded")
         }
         // The answer to a keepalive probe.
         if let probe = lastFromPeer(where: { _ in true }), probe.annotated.findings.contains(.keepAlive),
@@ -260,14 +260,14 @@ public enum Correlator {
             // 7–39 µs later in every built-in scenario here; delayed ACKs came
             // 0.34–43 ms later (tcp_delack_timer, per the kernel's events). 200 µs parts them.
             if delay >= 200_000 {
-                return result(.timer("delayed-ack"), "delayed ACK of \(what) (\(Timestamp.milliseconds(delay)) ms later)")
+                return result(.timer(.delayedAck), "delayed ACK of \(what) (\(Timestamp.milliseconds(delay)) ms later)")
             }
             return result(.reply(to: acked.index), "ACK of \(what)")
         }
         if let peer = lastFromPeer(where: { _ in true }) {
             return result(.reply(to: peer.index), "ACK from \(from)'s kernel (window \(s.window))")
         }
-        return result(.timer("unknown"), "ACK from \(from)")
+        return result(.timer(.unknown), "ACK from \(from)")
     }
 
     /// The segments of a timeline by receiving socket, by destination address and by flow, in order.
@@ -288,11 +288,11 @@ public enum Correlator {
     static func returnedAfter(_ e: SyscallEvent, segments: SegmentIndex) -> Int? {
         let mine = segments.byReceiver[e.socket] ?? []
         switch e.call {
-        case "connect":
+        case .connect:
             guard e.error != .inProgress else { return nil }
             // connect() returns once the SYN-ACK (or the RST) has arrived.
             return mine.last { $0.segment.time >= e.begin && $0.segment.time <= e.end && ($0.segment.isSYNACK || $0.segment.isRST) }?.index
-        case "accept", "accept4":
+        case .accept, .accept4:
             guard e.error == nil, case .address(let peer)? = e.outputs.first(where: { $0.name == "peer" })?.value else { return nil }
             // accept() returns once the handshake's last ACK put the connection in
             // the accept queue: the first ACK from the peer after the latest SYN-ACK to it.

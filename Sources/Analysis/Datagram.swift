@@ -6,7 +6,7 @@ public struct Datagram: Hashable, Sendable {
     public var frame: Int
     public var time: Timestamp
     /// `udp`, `icmp` or `icmp6`.
-    public var proto: String
+    public var proto: TransportProtocol
     public var source: SocketAddress
     public var destination: SocketAddress
     public var payloadLength: Int
@@ -22,12 +22,12 @@ public struct Datagram: Hashable, Sendable {
         self.time = time
         switch p.transport {
         case .udp(let u):
-            proto = "udp"
+            proto = .udp
             source = SocketAddress(src, u.sourcePort)
             destination = SocketAddress(dst, u.destinationPort)
             payloadLength = u.payloadLength
         case .icmp(let m):
-            proto = m.isV6 ? "icmp6" : "icmp"
+            proto = m.isV6 ? .icmp6 : .icmp
             source = SocketAddress(src, 0)
             destination = SocketAddress(dst, 0)
             payloadLength = 0
@@ -42,6 +42,6 @@ public struct Datagram: Hashable, Sendable {
     }
 
     public var isPortUnreachable: Bool {
-        (proto == "icmp" && icmpType == 3 && icmpCode == 3) || (proto == "icmp6" && icmpType == 1 && icmpCode == 4)
+        (proto == .icmp && icmpType == 3 && icmpCode == 3) || (proto == .icmp6 && icmpType == 1 && icmpCode == 4)
     }
 }

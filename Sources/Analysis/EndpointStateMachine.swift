@@ -1,3 +1,4 @@
+import TraceModel
 import PacketWire
 
 /// Infers one endpoint's RFC 9293 state from the segments it sends and
@@ -8,7 +9,7 @@ import PacketWire
 /// seen on its way to this endpoint. On loopback that is the moment it is
 /// delivered; on a network path a segment may still be lost after it.
 public struct EndpointStateMachine: Hashable, Sendable {
-    public private(set) var state: EndpointState
+    public private(set) var state: TCPState
     /// The endpoint's initial sequence number, once it sent a SYN.
     public private(set) var initialSequence: SequenceNumber?
     /// The sequence number right after this endpoint's FIN.
@@ -16,7 +17,7 @@ public struct EndpointStateMachine: Hashable, Sendable {
     /// Whether a FIN from the peer was seen.
     public private(set) var peerFINSeen = false
 
-    public init(state: EndpointState = .closed) {
+    public init(state: TCPState = .closed) {
         self.state = state
     }
 

@@ -16,16 +16,16 @@ public struct PacketAttestation: Hashable, Sendable, Codable {
     /// an event names it (a reset answering a backlogged segment); nil otherwise.
     public var processing: Int?
     /// tcp_send_reset's reason for an RST (NO_SOCKET, TCP_ABORT_ON_CLOSE…).
-    public var resetReason: String?
+    public var resetReason: ResetReason?
     public var resetHasSocket: Bool?
     /// tcp_retransmit_skb or tcp_retransmit_synack fired for this transmission.
     public var retransmit: Bool
     /// kfree_skb reason of this packet at the receiver (nil: not freed by kfree_skb). NOT_SPECIFIED
     /// also comes from a TIME-WAIT socket's discard path after it answered the segment.
-    public var fate: String?
+    public var fate: DropReason?
 
-    public init(origin: Origin, processing: Int? = nil, resetReason: String? = nil, resetHasSocket: Bool? = nil,
-                retransmit: Bool = false, fate: String? = nil) {
+    public init(origin: Origin, processing: Int? = nil, resetReason: ResetReason? = nil, resetHasSocket: Bool? = nil,
+                retransmit: Bool = false, fate: DropReason? = nil) {
         self.origin = origin
         self.processing = processing
         self.resetReason = resetReason
@@ -295,7 +295,7 @@ public enum KernelAttribution {
     /// Limit: skb addresses are reused, and kfree_skb carries no namespace. If the packet was consumed
     /// silently and another namespace's packet got the same address and was dropped inside that same
     /// window, its drop would be taken for this packet's; no test run has shown it.
-    static func fate(queue q: Int, events: [KernelEvent]) -> String? {
+    static func fate(queue q: Int, events: [KernelEvent]) -> DropReason? {
         guard case .devQueue(let skb, _) = events[q].kind else { return nil }
         var receivedOn: Int? = nil
         var inSoftirq = false    // still inside the softirq that received it

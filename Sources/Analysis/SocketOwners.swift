@@ -24,20 +24,20 @@ struct SocketOwners {
             for snap in e.snapshot {
                 if let l = snap.local, let r = snap.remote { hold(DirectedFlow(l, r), snap.socket, since: e.begin) }
                 if let l = snap.local, snap.remote == nil, bound[l] == nil { bound[l] = snap.socket }
-                if snap.state == "LISTEN" { listening.insert(snap.socket) }
+                if snap.state == .listen { listening.insert(snap.socket) }
             }
             // What a traced program's accept() returned and its connect() bound (TracedCalls: from the kernel's own events).
-            if e.call.hasPrefix("accept"), case .text(let name)? = e.outputs.first(where: { $0.name == "socket" })?.value,
+            if e.call == .accept || e.call == .accept4, case .text(let name)? = e.outputs.first(where: { $0.name == "socket" })?.value,
                case .address(let peer)? = e.outputs.first(where: { $0.name == "peer" })?.value,
                case .address(let local)? = e.outputs.first(where: { $0.name == "addr" })?.value {
                 hold(DirectedFlow(local, peer), name, since: e.begin)
             }
-            if e.call == "connect", case .address(let remote)? = e.argument("addr"),
+            if e.call == .connect, case .address(let remote)? = e.argument("addr"),
                case .address(let local)? = e.outputs.first(where: { $0.name == "local" })?.value {
                 hold(DirectedFlow(local, remote), e.socket, since: e.begin)
             }
-            if e.call == "bind", e.error == nil, case .address(let a)? = e.argument("addr"), bound[a] == nil { bound[a] = e.socket }
-            if e.call == "listen", e.error == nil {
+            if e.call == .bind, e.error == nil, case .address(let a)? = e.argument("addr"), bound[a] == nil { bound[a] = e.socket }
+            if e.call == .listen, e.error == nil {
                 // A traced program's listen(): its local end, from the kernel's CLOSE→LISTEN event.
                 if case .address(let a)? = e.outputs.first(where: { $0.name == "addr" })?.value {
                     if bound[a] == nil { bound[a] = e.socket }
@@ -46,7 +46,7 @@ struct SocketOwners {
                 listenTime[e.socket] = listenTime[e.socket] ?? e.begin
                 if case .int(let n)? = e.argument("backlog") { backlog[e.socket] = n }
             }
-            if e.call == "setsockopt", e.argument("option")?.description == "SO_LINGER",
+            if e.call == .setsockopt, e.argument("option")?.description == "SO_LINGER",
                e.argument("value")?.description == "{onoff=1, linger=0}" { lingerZero.insert(e.socket) }
         }
     }
@@ -80,7 +80,7 @@ struct SocketOwners {
     /// nonblocking connect() returned EINPROGRESS).
     mutating func learnConnectTuples(events: [SyscallEvent], segments: [TCPSegment]) {
         for s in segments where s.isBareSYN && owner(s.flow, until: s.time) == nil {
-            let candidates = events.filter { $0.call == "connect" && $0.argument("addr") == .address(s.flow.destination) && $0.begin <= s.time }
+            let candidates = events.filter { $0.call == .connect && $0.argument("addr") == .address(s.flow.destination) && $0.begin <= s.time }
             guard let call = candidates.last(where: { $0.end >= s.time }) ?? candidates.last(where: { $0.error == .inProgress }) else { continue }
             guard !tuples.contains(where: { $0.key != s.flow && $0.value.contains { $0.name == call.socket } }) else { continue }
             hold(s.flow, call.socket, since: call.begin)

@@ -8,7 +8,7 @@ public enum SegmentCause: Hashable, Sendable {
     /// The kernel answered another segment: SYN-ACK ← SYN, ACK ← data, RST ← SYN to a closed port.
     case reply(to: Int)
     /// A kernel timer: retransmission, keepalive, delayed ACK, zero-window probe.
-    case timer(String)
+    case timer(TimerKind)
     /// Queued inside a system call of a task the trace does not follow (`trace --host`: another
     /// program's socket on the same interface): the kernel's events name the task, not the call.
     case untraced(task: Int32)
@@ -59,7 +59,7 @@ public struct TimelineDatagram: Hashable, Sendable {
     public var frame: Int { datagram.frame }
     public var time: Timestamp { datagram.time }
     /// `udp`, `icmp` or `icmp6`.
-    public var proto: String { datagram.proto }
+    public var proto: TransportProtocol { datagram.proto }
     public var source: SocketAddress { datagram.source }
     public var destination: SocketAddress { datagram.destination }
     /// UDP payload bytes (0 for ICMP).
@@ -71,8 +71,8 @@ public struct TimelineDatagram: Hashable, Sendable {
 
     /// The token flag patterns use: `udp`, `icmp-port-unreachable`, `icmp6-port-unreachable`, `icmp-3/1`.
     public var token: String {
-        guard proto != "udp", let t = icmpType, let c = icmpCode else { return proto }
-        if (proto == "icmp" && t == 3 && c == 3) || (proto == "icmp6" && t == 1 && c == 4) { return "\(proto)-port-unreachable" }
+        guard proto != .udp, let t = icmpType, let c = icmpCode else { return proto.rawValue }
+        if (proto == .icmp && t == 3 && c == 3) || (proto == .icmp6 && t == 1 && c == 4) { return "\(proto)-port-unreachable" }
         return "\(proto)-\(t)/\(c)"
     }
 }
@@ -152,13 +152,13 @@ public struct KernelEvidence: Hashable, Sendable {
     /// The kernel timer function that fired (`tcp_delack_timer`…), for `timer`.
     public var timer: String?
     /// tcp_send_reset's reason, for an RST (`NO_SOCKET`, `TCP_ABORT_ON_CLOSE`…).
-    public var resetReason: String?
+    public var resetReason: ResetReason?
     /// tcp_retransmit_skb or tcp_retransmit_synack fired for it.
     public var retransmit: Bool
     /// For `syscall` context: the thread that queued it.
     public var thread: Int32?
 
-    public init(context: Context, timer: String? = nil, resetReason: String? = nil, retransmit: Bool = false, thread: Int32? = nil) {
+    public init(context: Context, timer: String? = nil, resetReason: ResetReason? = nil, retransmit: Bool = false, thread: Int32? = nil) {
         self.context = context
         self.timer = timer
         self.resetReason = resetReason
@@ -170,7 +170,7 @@ public struct KernelEvidence: Hashable, Sendable {
 /// A captured segment the receiver did not accept.
 public struct SegmentFate: Hashable, Sendable {
     /// The kernel's drop reason (`NETFILTER_DROP`, `NO_SOCKET`, `TCP_LISTEN_OVERFLOW`…).
-    public var dropped: String
+    public var dropped: DropReason
     /// `kfree_skb` (the drop tracepoint named it), or `counter:NAME` (the counter that moved while it was dropped silently).
     public var evidence: String
 }

@@ -84,7 +84,7 @@ extension TracedCalls {
     }
 
     struct Pending {
-        var name: String
+        var name: Syscall
         var args: [UInt64]
         var time: Timestamp
         /// Process-context socket facts seen during the call.
@@ -151,7 +151,7 @@ extension TracedCalls {
                 process[p]?.exited = e.time
                 exitSockets(p, tid: pid, at: exitBegan[pid] ?? e.time, end: e.time)
             case .syscallEnter(let name, let args):
-                if name == "exit_group" { exitBegan[e.pid] = e.time; return }
+                if name == .exitGroup { exitBegan[e.pid] = e.time; return }
                 pending[e.pid] = Pending(name: name, args: args, time: e.time)
             case .syscallExit(let name, let result):
                 guard let p = pending.removeValue(forKey: e.pid), p.name == name else { return }
@@ -167,22 +167,22 @@ extension TracedCalls {
         }
 
         /// The 4-tuple and role facts a call's own context gave about its socket.
-        mutating func learn(_ facts: [KernelEvent.Kind], socket i: Int, call: String) -> SocketAddress? {
+        mutating func learn(_ facts: [KernelEvent.Kind], socket i: Int, call: Syscall) -> SocketAddress? {
             var destination: SocketAddress?
             for f in facts {
                 switch f {
                 case .setState(let l, let r, let old, let new, _):
                     // close() of a listener also closes its unaccepted children: only its own LISTEN change counts.
-                    if sockets[i].listening && old != "TCP_LISTEN" { continue }
-                    if new == "TCP_LISTEN" { sockets[i].listening = true; sockets[i].local = l; continue }
-                    if new == "TCP_SYN_SENT", let r, r.port != 0 { destination = r }
+                    if sockets[i].listening && old != .listen { continue }
+                    if new == .listen { sockets[i].listening = true; sockets[i].local = l; continue }
+                    if new == .synSent, let r, r.port != 0 { destination = r }
                     if let l, let r, l.port != 0, r.port != 0 { sockets[i].local = l; sockets[i].remote = r }
                 case .receiveSpace(let l, let r), .errorReport(let l, let r, _):
                     if let l, let r, l.port != 0, r.port != 0 { sockets[i].local = l; sockets[i].remote = r }
                 default: break
                 }
             }
-            if call == "connect", destination == nil { destination = sockets[i].remote }
+            if call == .connect, destination == nil { destination = sockets[i].remote }
             return destination
         }
 
@@ -197,7 +197,7 @@ extension TracedCalls {
             var socket: Int?
             var newSocket: Int?
             switch p.name {
-            case "socket":
+            case .socket:
                 guard p.args.count >= 3, p.args[0] == 2 || p.args[0] == 10 else { out.leftOut += 1; return }
                 let type = p.args[1]
                 var typeText = [1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW"][Int(type & 0xf)] ?? "type \(type & 0xf)"
@@ -210,36 +210,36 @@ extension TracedCalls {
                 table.open(Int32(newFD), sockets.count - 1, cloexec: type & 0o2000000 != 0)
                 record(p, tid: tid, end: end, socket: sockets.count - 1, fd: Int32(newFD), args: args, outputs: [], result: result, error: nil)
                 return
-            case "close":
+            case .close:
                 guard let i = table.fds[fd] else { out.leftOut += 1; return }
                 table.close(fd)
                 socket = i
                 args = [.init("fd", .int(Int(fd)))]
                 _ = learn(p.facts, socket: i, call: p.name)
-            case "close_range":
+            case .closeRange:
                 let last = p.args.count > 1 ? Int64(bitPattern: p.args[1]) : -1
                 for (n, i) in table.fds where n >= fd && (last < 0 || Int64(n) <= last) {
                     table.close(n)
-                    record(p, tid: tid, end: end, socket: i, fd: n, name: "close", args: [.init("fd", .int(Int(n)))],
+                    record(p, tid: tid, end: end, socket: i, fd: n, name: .close, args: [.init("fd", .int(Int(n)))],
                            outputs: [.init("via", .text("close_range"))], result: result, error: error)
                 }
                 return
-            case "dup", "dup2", "dup3", "fcntl":
+            case .dup, .dup2, .dup3, .fcntl:
                 // fcntl F_DUPFD (0) and F_DUPFD_CLOEXEC (1030) copy a descriptor, F_SETFD (2) sets its
                 // FD_CLOEXEC; dup and dup2 give a copy without it, dup3 with O_CLOEXEC one with it.
                 let command = p.args.count > 1 ? p.args[1] : 0
-                if p.name == "fcntl", command == 2, ok, table.fds[fd] != nil {
+                if p.name == .fcntl, command == 2, ok, table.fds[fd] != nil {
                     if p.args.count > 2, p.args[2] & 1 != 0 { table.cloexec.insert(fd) } else { table.cloexec.remove(fd) }
                     return
                 }
-                if p.name == "fcntl", command != 0 && command != 1030 { return }
-                if p.name == "dup2" || p.name == "dup3", p.args.count > 1, ok { table.close(Int32(truncatingIfNeeded: p.args[1])) }
-                let cloexec = p.name == "fcntl" ? command == 1030 : p.name == "dup3" && p.args.count > 2 && p.args[2] & 0o2000000 != 0
+                if p.name == .fcntl, command != 0 && command != 1030 { return }
+                if p.name == .dup2 || p.name == .dup3, p.args.count > 1, ok { table.close(Int32(truncatingIfNeeded: p.args[1])) }
+                let cloexec = p.name == .fcntl ? command == 1030 : p.name == .dup3 && p.args.count > 2 && p.args[2] & 0o2000000 != 0
                 if let i = table.fds[fd], let n = result { table.open(Int32(n), i, cloexec: cloexec) }
                 return
-            case "epoll_ctl":
+            case .epollCtl:
                 return
-            case "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait":
+            case .poll, .ppoll, .select, .pselect6, .epollWait, .epollPwait:
                 // Which descriptors a wait watches is behind a pointer; a wait is shown on the
                 // socket its thread uses next, merged with the waits before it.
                 guard table.fds.isEmpty == false else { out.leftOut += 1; return }
@@ -260,29 +260,29 @@ extension TracedCalls {
                 args = [.init("fd", .int(Int(fd)))]
                 let destination = learn(p.facts, socket: i, call: p.name)
                 switch p.name {
-                case "listen":
+                case .listen:
                     if p.args.count > 1 { args.append(.init("backlog", .int(Int(Int32(truncatingIfNeeded: p.args[1]))))) }
                     if let l = sockets[i].local, sockets[i].listening { outputs.append(.init("addr", .address(l))) }
-                case "connect":
+                case .connect:
                     if let d = destination { args.append(.init("addr", .address(d))) }
-                case "accept", "accept4":
-                    if p.name == "accept4", p.args.count > 3 { args.append(.init("flags", .flags(acceptFlags(p.args[3])))) }
+                case .accept, .accept4:
+                    if p.name == .accept4, p.args.count > 3 { args.append(.init("flags", .flags(acceptFlags(p.args[3])))) }
                     if let n = result {
                         sockets.append(Socket(creator: ref(tid), fd: Int32(n), family: sockets[i].family, accepted: true))
-                        table.open(Int32(n), sockets.count - 1, cloexec: p.name == "accept4" && p.args.count > 3 && p.args[3] & 0o2000000 != 0)
+                        table.open(Int32(n), sockets.count - 1, cloexec: p.name == .accept4 && p.args.count > 3 && p.args[3] & 0o2000000 != 0)
                         newSocket = sockets.count - 1
                     }
-                case "sendto", "recvfrom", "read", "write":
-                    if p.args.count > 2 { args.append(.init(p.name == "read" || p.name == "recvfrom" ? "size" : "len", .int(Int(p.args[2])))) }
-                case "shutdown":
+                case .sendto, .recvfrom, .read, .write:
+                    if p.args.count > 2 { args.append(.init(p.name == .read || p.name == .recvfrom ? "size" : "len", .int(Int(p.args[2])))) }
+                case .shutdown:
                     if p.args.count > 1 { args.append(.init("how", .text(["SHUT_RD", "SHUT_WR", "SHUT_RDWR"][Int(min(p.args[1], 2))]))) }
-                case "setsockopt", "getsockopt":
+                case .setsockopt, .getsockopt:
                     if p.args.count > 2 { args.append(.init("option", .text(SocketOptionName.name(level: p.args[1], option: p.args[2])))) }
                     // SO_ERROR returns and clears sk_err, which the kernel sets with an error report
                     // (sk_error_report: tcp_reset, ICMP errors). Its value is behind a pointer; it is
                     // the last report on this socket's 4-tuple since SO_ERROR was last read, else 0,
                     // and left out when the 4-tuple is not known.
-                    if p.name == "getsockopt", p.args.count > 2, p.args[1] == 1, p.args[2] == 4, ok,
+                    if p.name == .getsockopt, p.args.count > 2, p.args[1] == 1, p.args[2] == 4, ok,
                        let l = sockets[i].local, let r = sockets[i].remote {
                         let since = sockets[i].errorRead
                         let report = errorReports.last { e in e.flow == DirectedFlow(l, r) && e.time <= end && (since.map { e.time > $0 } ?? true) }
@@ -296,7 +296,7 @@ extension TracedCalls {
             if let newSocket { acceptedOf[socketOf.count - 1] = newSocket }
         }
 
-        mutating func record(_ p: Pending, tid: Int32, end: Timestamp, socket: Int?, fd: Int32, name: String? = nil,
+        mutating func record(_ p: Pending, tid: Int32, end: Timestamp, socket: Int?, fd: Int32, name: Syscall? = nil,
                              args: [SyscallEvent.Argument], outputs: [SyscallEvent.Argument], result: Int?, error: Errno?) {
             guard let socket else { out.leftOut += 1; return }
             if var w = waiting.removeValue(forKey: tid) {
@@ -323,7 +323,7 @@ extension TracedCalls {
             let shared = tables.contains { $0.key != pid && $0.value === t && process[$0.key]?.exited == nil }
             guard !shared else { return }
             for (fd, i) in t.fds.sorted(by: { $0.key < $1.key }) {
-                var e = SyscallEvent(socket: "", fd: fd, call: "exit", arguments: [.init("fd", .int(Int(fd)))], result: 0, error: nil,
+                var e = SyscallEvent(socket: "", fd: fd, call: .exit, arguments: [.init("fd", .int(Int(fd)))], result: 0, error: nil,
                                      begin: begin, end: end)
                 e.tid = tid
                 e.process = ref(tid)
@@ -335,8 +335,8 @@ extension TracedCalls {
 
         func waitArguments(_ p: Pending) -> [SyscallEvent.Argument] {
             switch p.name {
-            case "poll", "ppoll": p.args.count > 1 ? [.init("nfds", .int(Int(p.args[1])))] : []
-            case "select", "pselect6": p.args.isEmpty ? [] : [.init("nfds", .int(Int(p.args[0])))]
+            case .poll, .ppoll: p.args.count > 1 ? [.init("nfds", .int(Int(p.args[1])))] : []
+            case .select, .pselect6: p.args.isEmpty ? [] : [.init("nfds", .int(Int(p.args[0])))]
             default: p.args.isEmpty ? [] : [.init("epfd", .int(Int(p.args[0])))]
             }
         }
@@ -379,7 +379,7 @@ extension TracedCalls {
                     if let r = sockets[n].remote { out.events[k].outputs.append(.init("peer", .address(r))) }
                     if let l = sockets[n].local { out.events[k].outputs.append(.init("addr", .address(l))) }
                 }
-                if out.events[k].call == "connect", out.events[k].error == nil || out.events[k].error == .inProgress,
+                if out.events[k].call == .connect, out.events[k].error == nil || out.events[k].error == .inProgress,
                    let l = sockets[i].local, sockets[i].remote != nil {
                     out.events[k].outputs.append(.init("local", .address(l)))
                 }

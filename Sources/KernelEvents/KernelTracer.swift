@@ -113,11 +113,11 @@ public final class KernelTracer: Sendable {
 
     /// The system calls `init(following:)` records (syscalls:sys_enter_NAME / sys_exit_NAME): the socket
     /// calls, reads and writes (kept only on sockets), waits, and the calls that change a process's fd table.
-    public static let programCalls = [
-        "socket", "bind", "listen", "accept", "accept4", "connect", "shutdown", "close", "close_range",
-        "sendto", "recvfrom", "sendmsg", "recvmsg", "read", "write", "readv", "writev",
-        "setsockopt", "getsockopt", "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "epoll_ctl",
-        "dup", "dup2", "dup3", "fcntl", "exit_group",
+    public static let programCalls: [Syscall] = [
+        .socket, .bind, .listen, .accept, .accept4, .connect, .shutdown, .close, .closeRange,
+        .sendto, .recvfrom, .sendmsg, .recvmsg, .read, .write, .readv, .writev,
+        .setsockopt, .getsockopt, .poll, .ppoll, .select, .pselect6, .epollWait, .epollPwait, .epollCtl,
+        .dup, .dup2, .dup3, .fcntl, .exitGroup,
     ]
 
     /// tracing_on=1, then a clock marker (see `measureOffset`).

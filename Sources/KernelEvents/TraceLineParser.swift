@@ -120,19 +120,20 @@ public enum TraceLineParser {
             return line.event == "softirq_entry" ? .softirqEntry(action: String(action.dropLast())) : .softirqExit(action: String(action.dropLast()))
         case "tcp_send_reset":
             guard let reason = f["reason"], let socket = hex(f["skaddr"]) else { return nil }
-            return .sendReset(local: hostPort(f["src"]), remote: hostPort(f["dest"]), state: String(f["state"] ?? "UNKNOWN"),
-                              reason: String(reason), hasSocket: socket != 0, received: hex(f["skbaddr"]) ?? 0)
+            return .sendReset(local: hostPort(f["src"]), remote: hostPort(f["dest"]), state: state(f["state"]) ?? .unknown,
+                              reason: ResetReason(rawValue: String(reason)), hasSocket: socket != 0, received: hex(f["skbaddr"]) ?? 0)
         case "tcp_receive_reset":
             let (local, remote) = addresses(f)
-            return .receiveReset(local: local, remote: remote, state: String(f["state"] ?? "UNKNOWN"))
+            return .receiveReset(local: local, remote: remote, state: state(f["state"]) ?? .unknown)
         case "tcp_retransmit_skb", "tcp_retransmit_synack":
             let (local, remote) = addresses(f)
-            return .retransmit(local: local, remote: remote, state: String(f["state"] ?? (line.event == "tcp_retransmit_synack" ? "TCP_SYN_RECV" : "UNKNOWN")),
+            return .retransmit(local: local, remote: remote, state: state(f["state"]) ?? (line.event == "tcp_retransmit_synack" ? .synRecv : .unknown),
                                synAck: line.event == "tcp_retransmit_synack")
         case "inet_sock_set_state":
             guard f["protocol"] == "IPPROTO_TCP", let old = f["oldstate"], let new = f["newstate"] else { return nil }
             let (local, remote) = addresses(f)
-            return .setState(local: local, remote: remote, old: String(old), new: String(new), socket: hex(f["skaddr"]) ?? 0)
+            return .setState(local: local, remote: remote, old: KernelTCPState(rawValue: String(old)), new: KernelTCPState(rawValue: String(new)),
+                             socket: hex(f["skaddr"]) ?? 0)
         case "inet_sk_error_report":
             guard let error = f["error"].flatMap({ Int32($0) }) else { return nil }
             let (local, remote) = addresses(f)
@@ -151,7 +152,7 @@ public enum TraceLineParser {
             return .receiveSpace(local: local, remote: remote)
         case "kfree_skb":
             guard let skb = hex(f["skbaddr"]), let reason = f["reason"] else { return nil }
-            return .drop(skb: skb, reason: String(reason), location: String(f["location"] ?? ""))
+            return .drop(skb: skb, reason: DropReason(rawValue: String(reason)), location: String(f["location"] ?? ""))
         default:
             return nil
         }
@@ -164,7 +165,7 @@ public enum TraceLineParser {
         if words.count == 3, words[1] == "->" {
             let name = words[0].dropFirst(4)
             guard let raw = hex(words[2]) else { return nil }
-            return .syscallExit(name: String(name), result: Int64(bitPattern: raw))
+            return .syscallExit(name: Syscall(String(name)), result: Int64(bitPattern: raw))
         }
         guard let open = text.firstIndex(of: "("), text.last == ")" else { return nil }
         let name = text[..<open].dropFirst(4)
@@ -174,7 +175,11 @@ public enum TraceLineParser {
             if value.hasPrefix("0x") { value = value.dropFirst(2) }
             return UInt64(value, radix: 16)
         }
-        return .syscallEnter(name: String(name), args: args)
+        return .syscallEnter(name: Syscall(String(name)), args: args)
+    }
+
+    static func state(_ text: Substring?) -> KernelTCPState? {
+        text.map { KernelTCPState(rawValue: String($0)) }
     }
 
     static func hex(_ text: Substring?) -> UInt64? {

@@ -63,18 +63,18 @@ enum HTMLDiagramBuilder {
         for s in t.segments { if let n = s.sender { claim(s.segment.flow.source, n) } }
         for d in t.datagrams { if let n = d.sender { claim(d.source, n) } }
         for c in t.syscalls {
-            for snap in c.event.snapshot where snap.state != "LISTEN" && snap.state != "CLOSED" {
+            for snap in c.event.snapshot where snap.state != .listen && snap.state != .closed {
                 if let l = snap.local { claim(l, snap.socket) }
             }
         }
-        for c in t.syscalls { if c.event.call == "bind", case .address(let a)? = c.event.argument("addr") { claim(a, c.event.socket) } }
+        for c in t.syscalls { if c.event.call == .bind, case .address(let a)? = c.event.argument("addr") { claim(a, c.event.socket) } }
         for c in t.syscalls {
-            for snap in c.event.snapshot where snap.state == "LISTEN" { if let l = snap.local { claim(l, snap.socket) } }
+            for snap in c.event.snapshot where snap.state == .listen { if let l = snap.local { claim(l, snap.socket) } }
         }
         r.address = address.filter { t.sockets.contains($0.value) }
 
         // A lane's address: what it was bound to, else what it sent from, else what the kernel showed.
-        for c in t.syscalls where c.event.call == "bind" {
+        for c in t.syscalls where c.event.call == .bind {
             if case .address(let a)? = c.event.argument("addr"), r.detail[c.event.socket] == nil { r.detail[c.event.socket] = a.hostPort }
         }
         for s in t.segments { if let n = s.sender, r.detail[n] == nil { r.detail[n] = s.segment.flow.source.hostPort } }
@@ -121,7 +121,7 @@ enum HTMLDiagramBuilder {
     /// no socket has that address, otherwise a lane for the kernel.
     static func datagramEnds(_ d: TimelineDatagram, _ r: RunLanes) -> (from: LaneKey, to: LaneKey) {
         func key(_ a: SocketAddress) -> LaneKey { r.address[a].map { .socket($0) } ?? .endpoint(a) }
-        if d.proto == "udp" {
+        if d.proto == .udp {
             return (d.sender.map { .socket($0) } ?? key(d.source), key(d.destination))
         }
         let to: LaneKey = d.quotes.map { key($0.source) } ?? .kernel(d.destination.address)
@@ -166,7 +166,7 @@ enum HTMLDiagramBuilder {
         // A SYN nobody answered went to the listener, if one has the address.
         var listener: [SocketAddress: Int] = [:]
         for c in t.syscalls {
-            for snap in c.event.snapshot where snap.state == "LISTEN" {
+            for snap in c.event.snapshot where snap.state == .listen {
                 if let a = snap.local, let l = lanes.index[.socket(snap.socket)], listener[a] == nil { listener[a] = l }
             }
         }
@@ -263,12 +263,12 @@ enum HTMLDiagramBuilder {
             case .datagram(let d):
                 let ends = datagramEnds(d, lanes)
                 let from = lanes.index[ends.from] ?? 0, to = lanes.index[ends.to] ?? 0
-                let label = d.proto == "udp" ? "len \(d.payloadLength)" : ""
-                let isError = d.proto != "udp"
+                let label = d.proto == .udp ? "len \(d.payloadLength)" : ""
+                let isError = d.proto != .udp
                 var title = ["#\(d.index) \(d.token) \(d.source.hostPort) → \(d.destination.hostPort)",
                              "time: +\(ms(d.time)) ms (frame \(d.frame))",
                              "protocol: \(d.proto)"]
-                if d.proto == "udp" { title.append("payload length: \(d.payloadLength)") }
+                if d.proto == .udp { title.append("payload length: \(d.payloadLength)") }
                 if let ty = d.icmpType { title.append("ICMP type/code: \(ty)/\(d.icmpCode ?? 0)") }
                 if let q = d.quotes { title.append("quotes: udp \(q.source.hostPort) → \(q.destination.hostPort)") }
                 title.append("sender: " + (d.sender ?? "the kernel"))
@@ -283,8 +283,8 @@ enum HTMLDiagramBuilder {
             // Kernel snapshots that hold from here on, for lanes not seen on the wire.
             for snap in snapshotsAfter[p] ?? [] {
                 guard let l = lanes.index[.socket(snap.socket)], p < wireFrom[l] ?? Int.max || p > wireTo[l] ?? Int.max else { continue }
-                if snap.state == "CLOSED" && states[l] == nil { continue }
-                states[l] = snap.state
+                if snap.state == .closed && states[l] == nil { continue }
+                states[l] = snap.state.name
             }
             if drawn, var r = row {
                 r.states = states
@@ -313,7 +313,7 @@ enum HTMLDiagramBuilder {
     static func kernelStates(_ snapshot: [SocketSnapshot]) -> String {
         snapshot.map { s in
             var text = "\(s.socket) \(s.state)"
-            if s.state == "LISTEN" { text += " (accept queue \(s.receiveQueue), SYN queue \(s.synQueue ?? 0))" }
+            if s.state == .listen { text += " (accept queue \(s.receiveQueue), SYN queue \(s.synQueue ?? 0))" }
             else if s.receiveQueue > 0 || s.sendQueue > 0 { text += " (recv-q \(s.receiveQueue), send-q \(s.sendQueue))" }
             return text
         }.joined(separator: ", ")

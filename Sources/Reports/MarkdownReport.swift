@@ -63,7 +63,7 @@ public enum MarkdownReport {
                 let from = id(for: g.sender, address: g.segment.flow.source)
                 let receiver = r.timeline.segments.first { $0.segment.flow == g.segment.flow.reversed && $0.sender != nil }?.sender
                 let to = g.segment.flow.source == g.segment.flow.destination ? from : id(for: receiver, address: g.segment.flow.destination)
-                let arrow = g.segment.isRST ? "-x" : (g.cause == .timer("retransmission") ? "--)" : "->>")
+                let arrow = g.segment.isRST ? "-x" : (g.cause == .timer(.retransmission) ? "--)" : "->>")
                 messages += "    \(from)\(arrow)\(to): \(text("#\(g.index)")) \(label(g))\n"
             case .datagram(let d):
                 let from = id(for: d.sender, address: d.source)

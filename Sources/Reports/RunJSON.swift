@@ -107,7 +107,7 @@ public enum RunJSON {
         s.append("{\"kind\":\"syscall\",\"index\":"); s.append(decimal: c.index)
         s.append(",\"socket\":"); s.append(jsonString: e.socket)
         s.append(",\"fd\":"); s.append(decimal: e.fd)
-        s.append(",\"call\":"); s.append(jsonString: e.call)
+        s.append(",\"call\":"); s.append(jsonString: e.call.rawValue)
         s.append(",\"thread\":"); if let t = e.thread { s.append(jsonString: t) } else { s.append("null") }
         s.append(",\"tid\":"); if let t = e.tid { s.append(decimal: t) } else { s.append("null") }
         s.append(",\"process\":")
@@ -140,7 +140,7 @@ public enum RunJSON {
         s.append(",\"states_after\":{")
         for (i, snap) in e.snapshot.enumerated() {
             if i > 0 { s.append(",") }
-            s.append(jsonString: snap.socket); s.append(":{\"state\":"); s.append(jsonString: snap.state)
+            s.append(jsonString: snap.socket); s.append(":{\"state\":"); s.append(jsonString: snap.state.name)
             s.append(",\"recv_q\":"); s.append(decimal: snap.receiveQueue)
             s.append(",\"send_q\":"); s.append(decimal: snap.sendQueue)
             if let q = snap.synQueue { s.append(",\"syn_q\":"); s.append(decimal: q) }
@@ -153,11 +153,11 @@ public enum RunJSON {
         s.append("{\"kind\":\"datagram\",\"index\":"); s.append(decimal: d.index)
         s.append(",\"frame\":"); s.append(decimal: d.frame)
         s.append(",\"time\":\""); s.append(d.time.decimalString)
-        s.append("\",\"proto\":"); s.append(jsonString: d.proto)
+        s.append("\",\"proto\":"); s.append(jsonString: d.proto.rawValue)
         s.append(",\"src\":"); s.append(jsonString: d.source.address.description)
-        s.append(",\"sport\":"); if d.proto == "udp" { s.append(decimal: d.source.port) } else { s.append("null") }
+        s.append(",\"sport\":"); if d.proto == .udp { s.append(decimal: d.source.port) } else { s.append("null") }
         s.append(",\"dst\":"); s.append(jsonString: d.destination.address.description)
-        s.append(",\"dport\":"); if d.proto == "udp" { s.append(decimal: d.destination.port) } else { s.append("null") }
+        s.append(",\"dport\":"); if d.proto == .udp { s.append(decimal: d.destination.port) } else { s.append("null") }
         s.append(",\"payload_len\":"); s.append(decimal: d.payloadLength)
         if let t = d.icmpType, let c = d.icmpCode {
             s.append(",\"type\":"); s.append(decimal: t); s.append(",\"code\":"); s.append(decimal: c)
@@ -174,7 +174,7 @@ public enum RunJSON {
         switch c {
         case .syscall(let e): s.append("{\"kind\":\"syscall\",\"event\":"); s.append(decimal: e); s.append(",\"timer\":null")
         case .reply(let e): s.append("{\"kind\":\"reply\",\"event\":"); s.append(decimal: e); s.append(",\"timer\":null")
-        case .timer(let t): s.append("{\"kind\":\"timer\",\"event\":null,\"timer\":"); s.append(jsonString: t)
+        case .timer(let t): s.append("{\"kind\":\"timer\",\"event\":null,\"timer\":"); s.append(jsonString: t.rawValue)
         case .untraced(let task): s.append("{\"kind\":\"untraced\",\"event\":null,\"timer\":null,\"task\":"); s.append(decimal: task)
         }
         s.append(",\"source\":"); s.append(jsonString: source.rawValue); s.append("}")
@@ -210,14 +210,14 @@ public enum RunJSON {
         if let k = g.kernel {
             s.append("{\"context\":"); s.append(jsonString: k.context.rawValue)
             s.append(",\"timer\":"); if let t = k.timer { s.append(jsonString: t) } else { s.append("null") }
-            s.append(",\"reset_reason\":"); if let r = k.resetReason { s.append(jsonString: r) } else { s.append("null") }
+            s.append(",\"reset_reason\":"); if let r = k.resetReason { s.append(jsonString: r.rawValue) } else { s.append("null") }
             s.append(k.retransmit ? ",\"retransmit\":true}" : ",\"retransmit\":false}")
         } else {
             s.append("null")
         }
         s.append(",\"fate\":")
         if let f = g.fate {
-            s.append("{\"dropped\":"); s.append(jsonString: f.dropped); s.append(",\"evidence\":"); s.append(jsonString: f.evidence); s.append("}")
+            s.append("{\"dropped\":"); s.append(jsonString: f.dropped.rawValue); s.append(",\"evidence\":"); s.append(jsonString: f.evidence); s.append("}")
         } else {
             s.append("null")
         }

@@ -42,7 +42,7 @@ public enum TimelineSummary {
                 let c = calls[i]
                 text = (c.map { "\($0.event.call)() " } ?? "a call ") + (c?.event.socket ?? s.sender ?? s.segment.flow.source.hostPort)
             case .reply: text = "kernel reply" + (s.kernel?.resetReason.map { " (\($0))" } ?? "")
-            case .timer(let name): text = "timer " + (s.kernel?.timer ?? name)
+            case .timer(let name): text = "timer " + (s.kernel?.timer ?? name.rawValue)
             case .untraced(let task): text = "task \(task) (not traced)"
             }
             return s.source == .inferred ? text + " (inferred)" : text
@@ -70,7 +70,7 @@ public enum TimelineSummary {
         for c in t.syscalls {
             let e = c.event
             let who = e.process?.name ?? e.thread ?? e.socket
-            let outcome = e.error.map { "-1 \($0.name)" } ?? (e.call.hasPrefix("accept") || e.call == "socket" ? "fd" : e.result.map(String.init) ?? "?")
+            let outcome = e.error.map { "-1 \($0.name)" } ?? (e.call == .accept || e.call == .accept4 || e.call == .socket ? "fd" : e.result.map(String.init) ?? "?")
             let key = "\(who): \(e.call) = \((Correlator.sendCalls.contains(e.call) || Correlator.receiveCalls.contains(e.call)) && e.error == nil ? "n" : outcome)"
             if counts[key] == nil { order.append(key) }
             counts[key, default: 0] += 1

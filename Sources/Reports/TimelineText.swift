@@ -58,11 +58,11 @@ public enum TimelineText {
                 }
                 if let counters = CauseLabel.counters(c.event.counters) { ladder.note(counters, .dim) }
             case .datagram(let d):
-                let to = t.syscalls.first { $0.event.call == "bind" && $0.event.argument("addr") == .address(d.destination) }.flatMap { column($0.event.socket) }
+                let to = t.syscalls.first { $0.event.call == .bind && $0.event.argument("addr") == .address(d.destination) }.flatMap { column($0.event.socket) }
                 var label = d.token
-                if d.proto == "udp" { label += " len \(d.payloadLength)" }
-                if column(d.sender) == nil { label += " from \(d.proto == "udp" ? d.source.hostPort : d.source.address.description)" }
-                ladder.arrow(ms, from: column(d.sender), to: to, label: label, flags: d.proto == "udp" ? [] : .rst, dashed: true)
+                if d.proto == .udp { label += " len \(d.payloadLength)" }
+                if column(d.sender) == nil { label += " from \(d.proto == .udp ? d.source.hostPort : d.source.address.description)" }
+                ladder.arrow(ms, from: column(d.sender), to: to, label: label, flags: d.proto == .udp ? [] : .rst, dashed: true)
                 ladder.note("#\(d.index) " + CauseLabel.datagram(d) + ": " + d.explanation, .dim)
             case .segment(let s):
                 if !full, lastStates[s.annotated.connection] == s.annotated.states,
@@ -79,7 +79,7 @@ public enum TimelineText {
                 let to = receiverColumn(s, lanes: lanes, t: t, fold: fold)
                 if column(s.sender) == nil { label += " from \(s.segment.flow.source.hostPort)" }
                 if to == nil && s.segment.flow.source != s.segment.flow.destination { label += " to \(s.segment.flow.destination.hostPort)" }
-                ladder.arrow(ms, from: column(s.sender), to: to, label: label, flags: s.segment.flags, dashed: s.cause == .timer("retransmission"))
+                ladder.arrow(ms, from: column(s.sender), to: to, label: label, flags: s.segment.flags, dashed: s.cause == .timer(.retransmission))
                 ladder.note("#\(s.index) " + CauseLabel.segment(s) + ": " + s.explanation, .dim)
                 if let f = s.fate { ladder.note("fate: " + CauseWording.fate(f), .finding) }
                 let st = s.annotated.states
@@ -116,11 +116,11 @@ public enum TimelineText {
     /// The kernel's table after a call. When the run has the kernel's state
     /// changes, those are shown instead, and the table only adds the listeners' queues.
     static func kernelStates(_ e: SyscallEvent, changesShown: Bool = false) -> String? {
-        let interesting = e.snapshot.filter { changesShown ? $0.state == "LISTEN" : $0.state != "CLOSED" || (e.call == "close" && $0.socket == e.socket) }
+        let interesting = e.snapshot.filter { changesShown ? $0.state == .listen : $0.state != .closed || (e.call == .close && $0.socket == e.socket) }
         guard !interesting.isEmpty else { return nil }
         return interesting.map { s in
             var text = "\(s.socket) \(s.state)"
-            if s.state == "LISTEN" { text += " (accept queue \(s.receiveQueue), SYN queue \(s.synQueue ?? 0))" }
+            if s.state == .listen { text += " (accept queue \(s.receiveQueue), SYN queue \(s.synQueue ?? 0))" }
             return text
         }.joined(separator: ", ")
     }

@@ -46,7 +46,7 @@ public enum ExpectationCheck {
                              passed: peer != nil && peer == local, observed: "peer \(peer ?? "none"), \(client) is \(local ?? "unknown")")
             case .raised(let step, let signal):
                 guard let c = stepCall[step] else { return .init(expectation: "step \(step) raises \(signal ?? "nothing")", passed: false, observed: "step not run") }
-                let got = calls.first { $0.event.step == step && $0.event.call == "SIGPIPE" }.map { _ in "SIGPIPE" }
+                let got = calls.first { $0.event.step == step && $0.event.call == .sigpipe }.map { _ in "SIGPIPE" }
                 return .init(expectation: "\(c.event.call)() on \(c.event.socket) raises \(signal ?? "no signal")", passed: got == signal,
                              observed: got ?? "no signal")
             case .result(let step, let value):
@@ -73,12 +73,13 @@ public enum ExpectationCheck {
             case .kernelState(let step, let socket, let state):
                 // The snapshot after the step, or after the last call before it (a sleep takes none).
                 let call = (0...step).reversed().lazy.compactMap { stepCall[$0] }.first
-                let got = call.flatMap { kernelView(of: socket, at: $0, calls) }?.state ?? "not in the table"
-                return .init(expectation: "after step \(step) the kernel shows \(socket) in \(state)", passed: got == state, observed: got)
+                let got = call.flatMap { kernelView(of: socket, at: $0, calls) }?.state
+                return .init(expectation: "after step \(step) the kernel shows \(socket) in \(state)", passed: got == state,
+                             observed: got?.name ?? "not in the table")
             case .resetReason(let reason):
                 return kernelCheck(timeline, "an RST with reason \(reason)") {
                     let seen = segments.compactMap { $0.kernel?.resetReason }
-                    return (seen.contains(reason), seen.isEmpty ? "no RST with a reason" : "RST reasons: " + seen.joined(separator: ", "))
+                    return (seen.contains(reason), seen.isEmpty ? "no RST with a reason" : "RST reasons: " + seen.map(\.rawValue).joined(separator: ", "))
                 }
             case .dropped(let reason):
                 return kernelCheck(timeline, "a segment dropped for \(reason)") {
@@ -103,18 +104,18 @@ public enum ExpectationCheck {
                 var observed: [String] = []
                 for id in Set(segments.map(\.annotated.connection)).sorted() {
                     let seen = segments.filter { $0.annotated.connection == id }
-                        .map { (originator ? $0.annotated.states.originator : $0.annotated.states.responder).name }
-                    var changes: [String] = []
+                        .map { originator ? $0.annotated.states.originator : $0.annotated.states.responder }
+                    var changes: [TCPState] = []
                     for s in seen where changes.last != s { changes.append(s) }
                     var i = 0
                     for s in changes where i < wanted.count && s == wanted[i] { i += 1 }
                     if i == wanted.count {
-                        return .init(expectation: "\(who) passes \(wanted.joined(separator: " → "))", passed: true,
-                                     observed: "connection \(id): " + changes.joined(separator: " → "))
+                        return .init(expectation: "\(who) passes \(wanted.map(\.name).joined(separator: " → "))", passed: true,
+                                     observed: "connection \(id): " + changes.map(\.name).joined(separator: " → "))
                     }
-                    observed.append("connection \(id): " + changes.joined(separator: " → "))
+                    observed.append("connection \(id): " + changes.map(\.name).joined(separator: " → "))
                 }
-                return .init(expectation: "\(who) passes \(wanted.joined(separator: " → "))", passed: false,
+                return .init(expectation: "\(who) passes \(wanted.map(\.name).joined(separator: " → "))", passed: false,
                              observed: observed.joined(separator: "; "))
             }
         }
@@ -126,7 +127,7 @@ public enum ExpectationCheck {
     static func stepCalls(_ scenario: Scenario, _ calls: [TimelineSyscall]) -> [Int: TimelineSyscall] {
         var stepCall: [Int: TimelineSyscall] = [:]
         if calls.contains(where: { $0.event.step != nil }) {
-            for c in calls where c.event.call != "SIGPIPE" {
+            for c in calls where c.event.call != .sigpipe {
                 if let step = c.event.step { stepCall[step] = c }
             }
             return stepCall

@@ -154,7 +154,7 @@ public enum Expectation: Sendable, Hashable {
     /// The blocking call of step N returned after a segment with these flags arrived.
     case returnedAfter(step: Int, flags: String)
     /// After step N the kernel showed `socket` in `state` (`TIME-WAIT`, …).
-    case kernelState(step: Int, socket: String, state: String)
+    case kernelState(step: Int, socket: String, state: TCPState)
     /// Step N's call was interrupted by its timeout (`expect: timeout`).
     case timedOut(step: Int)
     /// Step N reports an output matching a pattern where `*` stands for anything
@@ -168,11 +168,11 @@ public enum Expectation: Sendable, Hashable {
     case raised(step: Int, signal: String?)
     /// The endpoint states inferred from the wire for the connection's
     /// originator or responder pass through these states in this order.
-    case endpointStates(originator: Bool, [String])
+    case endpointStates(originator: Bool, [TCPState])
     /// The kernel sent an RST with this tcp_send_reset reason (`reset: {reason: NO_SOCKET}`).
-    case resetReason(String)
+    case resetReason(ResetReason)
     /// The kernel dropped a segment for this reason (`dropped: TCP_LISTEN_OVERFLOW`).
-    case dropped(String)
+    case dropped(DropReason)
     /// A segment was sent by this kernel timer (`timer: tcp_write_timer`).
     case timer(String)
     /// A namespace counter moved by an amount in `range`: over the whole run (step nil), or during step N.

@@ -144,21 +144,21 @@ struct Parser {
                 expectations.append(key == "flags" ? .flags(pattern) : .datagrams(pattern))
             case "originator_states", "responder_states":
                 guard let list = value.sequence, !list.isEmpty else { throw fail(value, "\(key) must be a list of state names") }
-                var states: [String] = []
+                var states: [TCPState] = []
                 for s in list {
-                    let state = try string(s, key)
-                    guard EndpointStateNames.all.contains(state) else { throw fail(s, "unknown TCP state '\(state)'") }
+                    let name = try string(s, key)
+                    guard let state = TCPState(rawValue: name) else { throw fail(s, "unknown TCP state '\(name)'") }
                     states.append(state)
                 }
                 expectations.append(.endpointStates(originator: key == "originator_states", states))
             case "reset":
                 let reason = try mapping(value, "expect.reset").first { $0.0 == "reason" }.map { v throws(ScenarioFileError) in try string(v.2, "reset.reason") }
                 guard let reason, reason.allSatisfy({ $0.isUppercase || $0 == "_" }) else { throw fail(value, "reset takes {reason: NAME}, a tcp_send_reset reason such as NO_SOCKET") }
-                expectations.append(.resetReason(reason))
+                expectations.append(.resetReason(ResetReason(rawValue: reason)))
             case "dropped", "timer":
                 let name = try string(value, "expect.\(key)")
                 guard !name.isEmpty, !name.contains(" ") else { throw fail(value, "expect.\(key) takes one name, such as \(key == "timer" ? "tcp_delack_timer" : "TCP_LISTEN_OVERFLOW")") }
-                expectations.append(key == "timer" ? .timer(name) : .dropped(name))
+                expectations.append(key == "timer" ? .timer(name) : .dropped(DropReason(rawValue: name)))
             case "counters":
                 try counterExpectations(value, step: nil)
             default:
@@ -388,8 +388,8 @@ struct Parser {
         if let c = arg("counters") { try counterExpectations(c, step: index) }
         if let k = arg("kernel") {
             for (socket, sn, state) in try mapping(k, "kernel") {
-                let st = try string(state, "kernel state")
-                guard EndpointStateNames.all.contains(st) else { throw fail(state, "unknown TCP state '\(st)'") }
+                let name = try string(state, "kernel state")
+                guard let st = TCPState(rawValue: name) else { throw fail(state, "unknown TCP state '\(name)'") }
                 _ = sn
                 expectations.append(.kernelState(step: index, socket: socket, state: st))
             }
@@ -441,12 +441,6 @@ struct Parser {
             throw fail(nameNode, "unknown option '\(name)'; use SO_REUSEADDR, SO_REUSEPORT, SO_LINGER, SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT or TCP_NODELAY")
         }
     }
-}
-
-/// RFC 9293 state names as synscope and the kernel table print them.
-enum EndpointStateNames {
-    static let all: Set<String> = ["LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2",
-                                   "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT", "CLOSED", "UNKNOWN"]
 }
 
 extension String {

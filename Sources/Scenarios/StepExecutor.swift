@@ -150,12 +150,12 @@ final class StepExecutor: @unchecked Sendable {
         case .firewallFlush:
             try calls.firewall("flush") { () throws(EnvironmentError) in try Firewall.flush() }
         case .setSysctl(let name, let value):
-            try calls.namespaceEvent("sysctl", [.init(name, .text(value))]) { () throws(EnvironmentError) in
+            try calls.namespaceEvent(.sysctl, [.init(name, .text(value))]) { () throws(EnvironmentError) in
                 try NetworkNamespace.setSysctl(name, value)
                 return []
             }
         case .readSysctl(let name):
-            try calls.namespaceEvent("sysctl", [.init("name", .text(name))]) { () throws(EnvironmentError) in
+            try calls.namespaceEvent(.sysctl, [.init("name", .text(name))]) { () throws(EnvironmentError) in
                 [.init(name, .text(NetworkNamespace.sysctl(name) ?? "?"))]
             }
         case .thread, .join:

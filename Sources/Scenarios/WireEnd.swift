@@ -42,7 +42,7 @@ public enum WireEnd {
             }, limit: max(0, bound - (RealtimeClock.monotonic() - start)))
         }
         // Delayed ACKs: quiet for the longest ato of a socket that can still acknowledge.
-        let acking: Set<String> = ["ESTABLISHED", "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSING"]
+        let acking: Set<TCPState> = [.established, .closeWait, .finWait1, .finWait2, .closing]
         let ato = TCPTable.read().filter { acking.contains($0.state) }.compactMap(\.ackTimeout).max() ?? 0
         if ato > 0 && !Interruption.isRequested {
             capture.drainUntilQuiet(settle: ato + 5_000_000, limit: min(bound, 1_000_000_000))

@@ -63,7 +63,7 @@ public enum MetadataLimits {
         for (i, e) in m.events.enumerated() {
             let what = "syscall event \(i)"
             try text(e.socket, "\(what): the socket name")
-            try text(e.call, "\(what): the call")
+            try text(e.call.rawValue, "\(what): the call")
             guard e.arguments.count <= maximumPerEvent, e.outputs.count <= maximumPerEvent, e.snapshot.count <= maximumPerEvent else {
                 throw Violation("\(what): more than \(maximumPerEvent) arguments, outputs or snapshots")
             }
@@ -82,7 +82,6 @@ public enum MetadataLimits {
             }
             for s in e.snapshot {
                 try text(s.socket, "\(what): a snapshot's socket")
-                try text(s.state, "\(what): a snapshot's state")
                 guard s.receiveQueue >= 0, s.sendQueue >= 0, (s.synQueue ?? 0) >= 0 else {
                     throw Violation("\(what): a snapshot has a negative queue length")
                 }

@@ -81,7 +81,7 @@ extension SocketCalls {
     /// appends it to `events` under the lock, in the order calls return.
     /// EINTR is recorded and the call retried, unless the step's timer
     /// caused it: then the call is recorded as timed out (`timed_out` output).
-    func record(_ socket: String, fd: Int32, _ call: String, _ arguments: [SyscallEvent.Argument],
+    func record(_ socket: String, fd: Int32, _ call: Syscall, _ arguments: [SyscallEvent.Argument],
                 _ body: () -> Int32, after: (inout SyscallEvent) -> Void = { _ in }) -> SyscallEvent {
         let tid = synscope_gettid()
         let context = lock.locked { contexts[tid] } ?? CallContext()

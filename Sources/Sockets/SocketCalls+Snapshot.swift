@@ -26,7 +26,7 @@ extension SocketCalls {
             if row == nil, !s.open, let t = tuples[s.name] {
                 // After close() the connection lives on without a descriptor in these
                 // states only; an ESTABLISHED row with inode 0 is a new, unaccepted one.
-                let orphaned: Set<String> = ["FIN-WAIT-1", "FIN-WAIT-2", "CLOSING", "LAST-ACK", "TIME-WAIT"]
+                let orphaned: Set<TCPState> = [.finWait1, .finWait2, .closing, .lastAck, .timeWait]
                 row = rows.first { $0.local == t.local && $0.remote == t.remote && $0.inode == 0 && orphaned.contains($0.state) }
             }
             if let row {
@@ -34,17 +34,17 @@ extension SocketCalls {
                 var snap = SocketSnapshot(socket: s.name, state: row.state, local: row.local,
                                           remote: row.remote.port == 0 ? nil : row.remote,
                                           receiveQueue: row.receiveQueue, sendQueue: row.transmitQueue)
-                if row.state == "LISTEN" {
+                if row.state == .listen {
                     snap.synQueue = rows.filter { $0.isRequest && $0.local.port == row.local.port }.count
                 }
                 out.append(snap)
             } else {
-                out.append(SocketSnapshot(socket: s.name, state: "CLOSED", local: locals[s.name],
+                out.append(SocketSnapshot(socket: s.name, state: .closed, local: locals[s.name],
                                           remote: tuples[s.name]?.remote, receiveQueue: 0, sendQueue: 0))
             }
         }
         guard sockets.count > Self.fullSnapshotLimit else { return out }
-        let changed = out.filter { $0.socket == focus || $0.state == "LISTEN" || lastSnapshot[$0.socket] != $0 }
+        let changed = out.filter { $0.socket == focus || $0.state == .listen || lastSnapshot[$0.socket] != $0 }
         for s in out { lastSnapshot[s.socket] = s }
         return changed
     }

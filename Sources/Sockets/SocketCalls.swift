@@ -91,7 +91,7 @@ public final class SocketCalls: @unchecked Sendable {
             | (nonBlocking ? Int32(SOCK_NONBLOCK.rawValue) : 0)
         let args = [SyscallEvent.Argument("domain", .text(ipv6 ? "AF_INET6" : "AF_INET")),
                     .init("type", .text((udp ? "SOCK_DGRAM" : "SOCK_STREAM") + (nonBlocking ? "|SOCK_NONBLOCK" : "")))]
-        let event = record(name, fd: -1, "socket", args, { Glibc.socket(family, type, 0) }) { event in
+        let event = record(name, fd: -1, .socket, args, { Glibc.socket(family, type, 0) }) { event in
             guard let fd = event.result.map(Int32.init) else { return }
             self.names[fd] = name
             var st = stat()
@@ -106,7 +106,7 @@ public final class SocketCalls: @unchecked Sendable {
     public func setOption(_ fd: SocketDescriptor, _ option: SocketOption) -> SyscallEvent {
         let (optname, text) = option.name
         let args = [SyscallEvent.Argument("fd", .int(Int(fd.rawValue))), .init("option", .text(text)), .init("value", .text(option.valueText))]
-        return record(name(of: fd), fd: fd.rawValue, "setsockopt", args) {
+        return record(name(of: fd), fd: fd.rawValue, .setsockopt, args) {
             switch option {
             case .linger(let on, let seconds):
                 var l = linger(l_onoff: on ? 1 : 0, l_linger: seconds)
@@ -124,7 +124,7 @@ public final class SocketCalls: @unchecked Sendable {
     /// fcntl(2) F_SETFL O_NONBLOCK.
     @discardableResult
     public func setNonBlocking(_ fd: SocketDescriptor) -> SyscallEvent {
-        record(name(of: fd), fd: fd.rawValue, "fcntl", [.init("fd", .int(Int(fd.rawValue))), .init("cmd", .text("F_SETFL")), .init("flags", .flags(["O_RDWR", "O_NONBLOCK"]))]) {
+        record(name(of: fd), fd: fd.rawValue, .fcntl, [.init("fd", .int(Int(fd.rawValue))), .init("cmd", .text("F_SETFL")), .init("flags", .flags(["O_RDWR", "O_NONBLOCK"]))]) {
             fcntl(fd.rawValue, F_SETFL, fcntl(fd.rawValue, F_GETFL) | O_NONBLOCK)
         }
     }
@@ -132,7 +132,7 @@ public final class SocketCalls: @unchecked Sendable {
     /// bind(2).
     @discardableResult
     public func bind(_ fd: SocketDescriptor, _ address: SocketAddress) -> SyscallEvent {
-        record(name(of: fd), fd: fd.rawValue, "bind", [.init("fd", .int(Int(fd.rawValue))), .init("addr", .address(address))], {
+        record(name(of: fd), fd: fd.rawValue, .bind, [.init("fd", .int(Int(fd.rawValue))), .init("addr", .address(address))], {
             address.withSockAddr { Glibc.bind(fd.rawValue, $0, $1) }
         }) { _ in self.noteLocal(fd) }
     }
@@ -140,7 +140,7 @@ public final class SocketCalls: @unchecked Sendable {
     /// listen(2).
     @discardableResult
     public func listen(_ fd: SocketDescriptor, backlog: Int32) -> SyscallEvent {
-        record(name(of: fd), fd: fd.rawValue, "listen", [.init("fd", .int(Int(fd.rawValue))), .init("backlog", .int(Int(backlog)))]) {
+        record(name(of: fd), fd: fd.rawValue, .listen, [.init("fd", .int(Int(fd.rawValue))), .init("backlog", .int(Int(backlog)))]) {
             Glibc.listen(fd.rawValue, backlog)
         }
     }
@@ -148,7 +148,7 @@ public final class SocketCalls: @unchecked Sendable {
     /// connect(2).
     @discardableResult
     public func connect(_ fd: SocketDescriptor, _ address: SocketAddress) -> SyscallEvent {
-        record(name(of: fd), fd: fd.rawValue, "connect", [.init("fd", .int(Int(fd.rawValue))), .init("addr", .address(address))], {
+        record(name(of: fd), fd: fd.rawValue, .connect, [.init("fd", .int(Int(fd.rawValue))), .init("addr", .address(address))], {
             address.withSockAddr { Glibc.connect(fd.rawValue, $0, $1) }
         }) { _ in self.noteLocal(fd) }
     }
@@ -156,7 +156,7 @@ public final class SocketCalls: @unchecked Sendable {
     /// connect(2) with an AF_UNSPEC address: dissolves a UDP socket's association.
     @discardableResult
     public func disconnect(_ fd: SocketDescriptor) -> SyscallEvent {
-        record(name(of: fd), fd: fd.rawValue, "connect", [.init("fd", .int(Int(fd.rawValue))), .init("addr", .text("AF_UNSPEC"))]) {
+        record(name(of: fd), fd: fd.rawValue, .connect, [.init("fd", .int(Int(fd.rawValue))), .init("addr", .text("AF_UNSPEC"))]) {
             var sa = sockaddr()
             sa.sa_family = sa_family_t(AF_UNSPEC)
             return Glibc.connect(fd.rawValue, &sa, socklen_t(MemoryLayout<sockaddr>.size))
@@ -166,7 +166,7 @@ public final class SocketCalls: @unchecked Sendable {
     /// sendto(2) of `bytes` to `address` (MSG_NOSIGNAL).
     @discardableResult
     public func sendTo(_ fd: SocketDescriptor, _ bytes: [UInt8], _ address: SocketAddress) -> SyscallEvent {
-        record(name(of: fd), fd: fd.rawValue, "sendto", [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(bytes.count)), .init("addr", .address(address))], {
+        record(name(of: fd), fd: fd.rawValue, .sendto, [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(bytes.count)), .init("addr", .address(address))], {
             bytes.withUnsafeBytes { buffer in
                 address.withSockAddr { Int32(truncatingIfNeeded: Glibc.sendto(fd.rawValue, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), $0, $1)) }
             }
@@ -179,7 +179,7 @@ public final class SocketCalls: @unchecked Sendable {
     public func firewall(_ description: String, _ body: () throws(EnvironmentError) -> Void) throws(EnvironmentError) -> SyscallEvent {
         let begin = RealtimeClock.now()
         try body()
-        let event = SyscallEvent(socket: "firewall", fd: -1, call: "nft", arguments: [.init("rule", .text(description))],
+        let event = SyscallEvent(socket: "firewall", fd: -1, call: .nft, arguments: [.init("rule", .text(description))],
                                  result: 0, error: nil, begin: begin, end: RealtimeClock.now())
         recordEvent(event)
         return event
@@ -187,7 +187,7 @@ public final class SocketCalls: @unchecked Sendable {
 
     /// A change to, or a reading of, the namespace (a sysctl), recorded on the `namespace` lane.
     @discardableResult
-    public func namespaceEvent(_ call: String, _ arguments: [SyscallEvent.Argument],
+    public func namespaceEvent(_ call: Syscall, _ arguments: [SyscallEvent.Argument],
                                _ body: () throws(EnvironmentError) -> [SyscallEvent.Argument]) throws(EnvironmentError) -> SyscallEvent {
         let begin = RealtimeClock.now()
         let outputs = try body()
@@ -201,7 +201,7 @@ public final class SocketCalls: @unchecked Sendable {
     @discardableResult
     public func accept(_ fd: SocketDescriptor, as newName: String) -> (SocketDescriptor?, SyscallEvent) {
         var peer = sockaddr_storage()
-        let event = record(name(of: fd), fd: fd.rawValue, "accept", [.init("fd", .int(Int(fd.rawValue)))], {
+        let event = record(name(of: fd), fd: fd.rawValue, .accept, [.init("fd", .int(Int(fd.rawValue)))], {
             var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
             return withUnsafeMutablePointer(to: &peer) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fd.rawValue, $0, &len) }
@@ -231,12 +231,12 @@ public final class SocketCalls: @unchecked Sendable {
     public func send(_ fd: SocketDescriptor, _ bytes: [UInt8], signal: Bool = false) -> SyscallEvent {
         let flags: [String] = signal ? [] : ["MSG_NOSIGNAL"]
         if signal { Self.blockSIGPIPE() }
-        let event = record(name(of: fd), fd: fd.rawValue, "send", [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(bytes.count)), .init("flags", .flags(flags))], {
+        let event = record(name(of: fd), fd: fd.rawValue, .send, [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(bytes.count)), .init("flags", .flags(flags))], {
             bytes.withUnsafeBytes { Int32(truncatingIfNeeded: Glibc.send(fd.rawValue, $0.baseAddress, $0.count, signal ? 0 : Int32(MSG_NOSIGNAL))) }
         })
         if signal, Self.takeSIGPIPE() {
             let now = RealtimeClock.now()
-            recordEvent(SyscallEvent(socket: event.socket, fd: fd.rawValue, call: "SIGPIPE", arguments: [], result: 0, error: nil,
+            recordEvent(SyscallEvent(socket: event.socket, fd: fd.rawValue, call: .sigpipe, arguments: [], result: 0, error: nil,
                                      begin: now, end: now, outputs: [.init("signal", .text("SIGPIPE"))]))
         }
         return event
@@ -264,7 +264,7 @@ public final class SocketCalls: @unchecked Sendable {
     public func recv(_ fd: SocketDescriptor, capacity: Int, nonBlocking: Bool = false) -> ([UInt8], SyscallEvent) {
         var buffer = [UInt8](repeating: 0, count: max(capacity, 1))
         let flags: [String] = nonBlocking ? ["MSG_DONTWAIT"] : []
-        let event = record(name(of: fd), fd: fd.rawValue, "recv", [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(capacity)), .init("flags", .flags(flags))], {
+        let event = record(name(of: fd), fd: fd.rawValue, .recv, [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(capacity)), .init("flags", .flags(flags))], {
             buffer.withUnsafeMutableBytes { Int32(truncatingIfNeeded: Glibc.recv(fd.rawValue, $0.baseAddress, capacity, nonBlocking ? Int32(MSG_DONTWAIT) : 0)) }
         }) { event in
             let n = event.result ?? 0
@@ -277,7 +277,7 @@ public final class SocketCalls: @unchecked Sendable {
     @discardableResult
     public func shutdown(_ fd: SocketDescriptor, _ how: String) -> SyscallEvent {
         let h: Int32 = how == "SHUT_RD" ? Int32(SHUT_RD) : how == "SHUT_WR" ? Int32(SHUT_WR) : Int32(SHUT_RDWR)
-        return record(name(of: fd), fd: fd.rawValue, "shutdown", [.init("fd", .int(Int(fd.rawValue))), .init("how", .text(how))]) {
+        return record(name(of: fd), fd: fd.rawValue, .shutdown, [.init("fd", .int(Int(fd.rawValue))), .init("how", .text(how))]) {
             Glibc.shutdown(fd.rawValue, h)
         }
     }
@@ -289,7 +289,7 @@ public final class SocketCalls: @unchecked Sendable {
             noteLocal(fd)
             if let i = sockets.firstIndex(where: { $0.fd == fd.rawValue && $0.open }) { sockets[i].open = false }
         }
-        let event = record(name(of: fd), fd: fd.rawValue, "close", [.init("fd", .int(Int(fd.rawValue)))], {
+        let event = record(name(of: fd), fd: fd.rawValue, .close, [.init("fd", .int(Int(fd.rawValue)))], {
             Glibc.close(fd.rawValue)
         }) { _ in self.names[fd.rawValue] = nil }
         return event
@@ -299,7 +299,7 @@ public final class SocketCalls: @unchecked Sendable {
     @discardableResult
     public func getsockname(_ fd: SocketDescriptor) -> (SocketAddress?, SyscallEvent) {
         var storage = sockaddr_storage()
-        let event = record(name(of: fd), fd: fd.rawValue, "getsockname", [.init("fd", .int(Int(fd.rawValue)))], {
+        let event = record(name(of: fd), fd: fd.rawValue, .getsockname, [.init("fd", .int(Int(fd.rawValue)))], {
             var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
             return withUnsafeMutablePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.getsockname(fd.rawValue, $0, &len) }
@@ -314,7 +314,7 @@ public final class SocketCalls: @unchecked Sendable {
     @discardableResult
     public func socketError(_ fd: SocketDescriptor) -> (Errno?, SyscallEvent) {
         var value: Int32 = 0
-        let event = record(name(of: fd), fd: fd.rawValue, "getsockopt", [.init("fd", .int(Int(fd.rawValue))), .init("option", .text("SO_ERROR"))], {
+        let event = record(name(of: fd), fd: fd.rawValue, .getsockopt, [.init("fd", .int(Int(fd.rawValue))), .init("option", .text("SO_ERROR"))], {
             var len = socklen_t(MemoryLayout<Int32>.size)
             return getsockopt(fd.rawValue, SOL_SOCKET, SO_ERROR, &value, &len)
         }) { event in
@@ -327,7 +327,7 @@ public final class SocketCalls: @unchecked Sendable {
     @discardableResult
     public func poll(_ fd: SocketDescriptor, writable: Bool, timeoutMilliseconds: Int32) -> SyscallEvent {
         var p = pollfd(fd: fd.rawValue, events: Int16(writable ? POLLOUT : POLLIN), revents: 0)
-        return record(name(of: fd), fd: fd.rawValue, "poll", [.init("fd", .int(Int(fd.rawValue))), .init("events", .flags([writable ? "POLLOUT" : "POLLIN"])), .init("timeout", .int(Int(timeoutMilliseconds)))], {
+        return record(name(of: fd), fd: fd.rawValue, .poll, [.init("fd", .int(Int(fd.rawValue))), .init("events", .flags([writable ? "POLLOUT" : "POLLIN"])), .init("timeout", .int(Int(timeoutMilliseconds)))], {
             Glibc.poll(&p, 1, timeoutMilliseconds)
         }) { event in
             var revents: [String] = []

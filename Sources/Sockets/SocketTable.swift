@@ -5,8 +5,8 @@ import TraceModel
 public struct TCPTableRow: Hashable, Sendable {
     public var local: SocketAddress
     public var remote: SocketAddress
-    /// RFC 9293 state name.
-    public var state: String
+    /// The socket's state (include/net/tcp_states.h's number, as RFC 9293 names it).
+    public var state: TCPState
     public var transmitQueue: Int
     public var receiveQueue: Int
     /// 0 for sockets no process holds (TIME-WAIT, not yet accepted).
@@ -25,25 +25,6 @@ public struct TCPTableRow: Hashable, Sendable {
     /// /proc/net/tcp prints them as SYN_RECV (03) with no inode (tcp4_seq_show: get_openreq4).
     public var isRequest: Bool { (code == 3 || code == 12) && inode == 0 }
 
-    /// Kernel TCP states (include/net/tcp_states.h) by RFC 9293 name.
-    static func stateName(_ code: Int) -> String {
-        switch code {
-        case 1: "ESTABLISHED"
-        case 2: "SYN-SENT"
-        case 3: "SYN-RECEIVED"
-        case 4: "FIN-WAIT-1"
-        case 5: "FIN-WAIT-2"
-        case 6: "TIME-WAIT"
-        case 7: "CLOSED"
-        case 8: "CLOSE-WAIT"
-        case 9: "LAST-ACK"
-        case 10: "LISTEN"
-        case 11: "CLOSING"
-        case 12: "SYN-RECEIVED"  // TCP_NEW_SYN_RECV: a request socket
-        default: "STATE-\(code)"
-        }
-    }
-
     /// Parses one data line; nil for the header or anything malformed.
     public init?(line: Substring) {
         let f = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -55,7 +36,7 @@ public struct TCPTableRow: Hashable, Sendable {
               let inode = UInt64(f[9]) else { return nil }
         self.local = local
         self.remote = remote
-        self.state = Self.stateName(st)
+        self.state = TCPState(kernelCode: st)
         self.transmitQueue = tx
         self.receiveQueue = rx
         self.inode = inode

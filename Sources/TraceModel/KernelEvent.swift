@@ -41,22 +41,22 @@ public struct KernelEvent: Hashable, Sendable, Codable {
         case softirqEntry(action: String)
         case softirqExit(action: String)
         /// tcp:tcp_send_reset. `received` is the skb the RST answers (0: none, an active reset).
-        case sendReset(local: SocketAddress?, remote: SocketAddress?, state: String, reason: String, hasSocket: Bool, received: UInt64)
+        case sendReset(local: SocketAddress?, remote: SocketAddress?, state: KernelTCPState, reason: ResetReason, hasSocket: Bool, received: UInt64)
         /// tcp:tcp_receive_reset.
-        case receiveReset(local: SocketAddress?, remote: SocketAddress?, state: String)
+        case receiveReset(local: SocketAddress?, remote: SocketAddress?, state: KernelTCPState)
         /// tcp:tcp_retransmit_skb (synAck false) or tcp:tcp_retransmit_synack (synAck true).
-        case retransmit(local: SocketAddress?, remote: SocketAddress?, state: String, synAck: Bool)
+        case retransmit(local: SocketAddress?, remote: SocketAddress?, state: KernelTCPState, synAck: Bool)
         /// sock:inet_sock_set_state, TCP only. `socket` is 0: this kernel's text format does not print skaddr.
-        case setState(local: SocketAddress?, remote: SocketAddress?, old: String, new: String, socket: UInt64)
+        case setState(local: SocketAddress?, remote: SocketAddress?, old: KernelTCPState, new: KernelTCPState, socket: UInt64)
         /// sock:inet_sk_error_report.
         case errorReport(local: SocketAddress?, remote: SocketAddress?, errno: Int32)
         /// skb:kfree_skb; `location` is the freeing function as printed (tcp_v4_rcv+0x99/0x1400).
         /// NOT_SPECIFIED is also what a TIME-WAIT socket's discard path reports for a segment it did answer.
-        case drop(skb: UInt64, reason: String, location: String)
+        case drop(skb: UInt64, reason: DropReason, location: String)
         /// syscalls:sys_enter_* (name without the prefix, e.g. "connect").
-        case syscallEnter(name: String, args: [UInt64])
+        case syscallEnter(name: Syscall, args: [UInt64])
         /// syscalls:sys_exit_*.
-        case syscallExit(name: String, result: Int64)
+        case syscallExit(name: Syscall, result: Int64)
         /// task:task_newtask, in the parent's context: the new task's id, the parent's comm, clone flags
         /// (CLONE_THREAD 0x10000: a thread of the same process; CLONE_FILES 0x400: a shared fd table).
         case newTask(pid: Int32, comm: String, flags: UInt64)

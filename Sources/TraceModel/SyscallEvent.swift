@@ -63,8 +63,8 @@ public enum SyscallValue: Hashable, Sendable, Codable, CustomStringConvertible {
 public struct SocketSnapshot: Hashable, Sendable, Codable {
     /// The scenario's name for the socket (`client`, `listener`, …).
     public var socket: String
-    /// RFC 9293 name (`SYN-SENT`, `TIME-WAIT`, …), or `CLOSED` when the kernel no longer has it.
-    public var state: String
+    /// Its state (`SYN-SENT`, `TIME-WAIT`, …), or CLOSED when the kernel no longer has it.
+    public var state: TCPState
     public var local: SocketAddress?
     public var remote: SocketAddress?
     /// Receive queue: bytes unread, or for a listener the accept-queue length.
@@ -74,7 +74,7 @@ public struct SocketSnapshot: Hashable, Sendable, Codable {
     /// For a listener: half-open connections in its SYN queue (request sockets).
     public var synQueue: Int?
 
-    public init(socket: String, state: String, local: SocketAddress?, remote: SocketAddress?, receiveQueue: Int, sendQueue: Int) {
+    public init(socket: String, state: TCPState, local: SocketAddress?, remote: SocketAddress?, receiveQueue: Int, sendQueue: Int) {
         self.socket = socket
         self.state = state
         self.local = local
@@ -91,7 +91,7 @@ public struct SyscallEvent: Hashable, Sendable, Codable {
     /// The file descriptor (-1 before `socket()` returned one).
     public var fd: Int32
     /// The call: `socket`, `bind`, `listen`, `connect`, `accept`, `send`, `recv`, `shutdown`, `close`, …
-    public var call: String
+    public var call: Syscall
     /// Named arguments in call order.
     public var arguments: [Argument]
     /// The return value (a new fd, a byte count, 0), or nil when the call failed.
@@ -130,7 +130,7 @@ public struct SyscallEvent: Hashable, Sendable, Codable {
         public init(_ name: String, _ value: SyscallValue) { self.name = name; self.value = value }
     }
 
-    public init(socket: String, fd: Int32, call: String, arguments: [Argument], result: Int?, error: Errno?,
+    public init(socket: String, fd: Int32, call: Syscall, arguments: [Argument], result: Int?, error: Errno?,
                 begin: Timestamp, end: Timestamp, outputs: [Argument] = [], snapshot: [SocketSnapshot] = []) {
         self.socket = socket
         self.fd = fd
@@ -151,7 +151,7 @@ public struct SyscallEvent: Hashable, Sendable, Codable {
     /// `connect(fd=3, addr=127.0.0.1:8080) = -1 ECONNREFUSED (Connection refused)`.
     public var strace: String {
         // A signal the call raised, as strace prints one (`--- SIGPIPE ---`).
-        if call.hasPrefix("SIG") && arguments.isEmpty { return "--- \(call) --- raised by the call before; blocked and taken, so the process survives" }
+        if call.isSignal && arguments.isEmpty { return "--- \(call) --- raised by the call before; blocked and taken, so the process survives" }
         let args = arguments.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
         let outcome: String
         if let error { outcome = "-1 \(error.name) (\(error.message))" } else { outcome = String(result ?? 0) }

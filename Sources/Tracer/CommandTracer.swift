@@ -172,7 +172,7 @@ public enum CommandTracer {
         var listeners: Set<SocketAddress> = []
         for e in calls.events {
             let outputs = Dictionary(e.outputs.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-            if e.call == "listen", case .address(let a)? = outputs["addr"] { listeners.insert(a) }
+            if e.call == .listen, case .address(let a)? = outputs["addr"] { listeners.insert(a) }
             if case .address(let l)? = outputs["addr"], case .address(let r)? = outputs["peer"] { flows.insert(DirectedFlow(l, r)) }
             if case .address(let l)? = outputs["local"], case .address(let r)? = e.argument("addr") { flows.insert(DirectedFlow(l, r)) }
         }

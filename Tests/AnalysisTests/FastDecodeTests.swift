@@ -1,6 +1,7 @@
 @testable import Analysis
 import Capture
 import PacketWire
+import TestSupport
 import Testing
 import TraceModel
 

@@ -1,5 +1,6 @@
 @testable import Analysis
 import PacketWire
+import TestSupport
 import Testing
 import TraceModel
 

@@ -2,6 +2,7 @@
 import Capture
 import Foundation
 import PacketWire
+import TestSupport
 import Testing
 import TraceModel
 
@@ -103,8 +104,8 @@ struct RecordedClassTests {
     @Test("graceful close states agree with ss")
     func gracefulStates() throws {
         let c = try #require(try Self.connections("conn-graceful.pcap").first)
-        func changes(_ pick: (ConnectionStates) -> EndpointState) -> [EndpointState] {
-            var out: [EndpointState] = []
+        func changes(_ pick: (ConnectionStates) -> TCPState) -> [TCPState] {
+            var out: [TCPState] = []
             for s in c.segments.map({ pick($0.states) }) where out.last != s { out.append(s) }
             return out
         }
@@ -120,8 +121,8 @@ struct RecordedClassTests {
     func simultaneousOpenStates() throws {
         // synscope's recording: connection 2 is the crossing pair (1 is the scenario's clock).
         let c = try #require(try Self.connections("run-simultaneous-open.pcapng").first { $0.id == 2 })
-        func changes(_ pick: (ConnectionStates) -> EndpointState) -> [EndpointState] {
-            var out: [EndpointState] = []
+        func changes(_ pick: (ConnectionStates) -> TCPState) -> [TCPState] {
+            var out: [TCPState] = []
             for s in c.segments.map({ pick($0.states) }) where out.last != s { out.append(s) }
             return out
         }

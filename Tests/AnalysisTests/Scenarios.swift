@@ -1,5 +1,6 @@
 @testable import Analysis
 import PacketWire
+import TestSupport
 import Testing
 
 /// Hand-built connections for edge cases of Wireshark's analysis that the

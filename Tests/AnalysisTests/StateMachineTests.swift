@@ -1,5 +1,6 @@
 @testable import Analysis
 import PacketWire
+import TestSupport
 import Testing
 import TraceModel
 
@@ -12,7 +13,7 @@ struct StateMachineTests {
     /// Runs both endpoints' machines over `segments` (each seen as sent by
     /// one side and received by the other) and returns "client/server"
     /// after each segment.
-    static func run(_ segments: [TCPSegment], client: EndpointState = .closed, server: EndpointState = .listen) -> [String] {
+    static func run(_ segments: [TCPSegment], client: TCPState = .closed, server: TCPState = .listen) -> [String] {
         var c = EndpointStateMachine(state: client)
         var s = EndpointStateMachine(state: server)
         var out: [String] = []
@@ -196,7 +197,7 @@ struct StateMachineTests {
         let bSYNACK = w.segment(.server, .synACK, seq: 300, ack: 101)
         var a = EndpointStateMachine(state: .closed)
         var b = EndpointStateMachine(state: .closed)
-        var aStates: [EndpointState] = [], bStates: [EndpointState] = []
+        var aStates: [TCPState] = [], bStates: [TCPState] = []
         a.send(aSYN); aStates.append(a.state)
         a.receive(bSYN); aStates.append(a.state)
         a.send(aSYNACK); aStates.append(a.state)
@@ -205,7 +206,7 @@ struct StateMachineTests {
         b.receive(aSYN); bStates.append(b.state)
         b.send(bSYNACK); bStates.append(b.state)
         b.receive(aSYNACK); bStates.append(b.state)
-        let expected: [EndpointState] = [.synSent, .synReceived, .synReceived, .established]
+        let expected: [TCPState] = [.synSent, .synReceived, .synReceived, .established]
         #expect(aStates == expected)
         #expect(bStates == expected)
     }

@@ -2,6 +2,7 @@
 import Capture
 import Foundation
 import PacketWire
+import TestSupport
 import Testing
 import TraceModel
 

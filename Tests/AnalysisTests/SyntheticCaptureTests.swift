@@ -1,5 +1,6 @@
 @testable import Analysis
 import PacketWire
+import TestSupport
 import Testing
 
 /// The analysis of each `captures/synthetic-*.pcap` (written by

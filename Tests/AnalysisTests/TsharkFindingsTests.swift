@@ -1,5 +1,6 @@
 @testable import Analysis
 import Foundation
+import TestSupport
 import Testing
 
 /// synscope's per-segment findings against tshark's `tcp.analysis.*` flags,

@@ -5,6 +5,7 @@ import Glibc
 import KernelEvents
 import PacketWire
 import Sockets
+import TestSupport
 import Testing
 import TraceModel
 

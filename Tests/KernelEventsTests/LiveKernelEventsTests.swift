@@ -5,6 +5,7 @@ import Glibc
 @testable import KernelEvents
 import PacketWire
 import Sockets
+import TestSupport
 import Testing
 import TraceModel
 
@@ -310,10 +311,10 @@ extension LiveKernel {
             #expect(calls.count >= 6)
             #expect(calls.allSatisfy { $0.pid == thread && $0.context == .process })
             let kinds = calls.map(\.kind)
-            #expect(kinds.contains(.syscallExit(name: "socket", result: Int64(fd))))
+            #expect(kinds.contains(.syscallExit(name: .socket, result: Int64(fd))))
             #expect(kinds.contains { if case .syscallEnter("connect", let args) = $0 { args.first == UInt64(fd) && args.last == 16 } else { false } })
-            #expect(kinds.contains(.syscallExit(name: "connect", result: -Int64(ECONNREFUSED))))
-            #expect(kinds.contains(.syscallExit(name: "close", result: 0)))
+            #expect(kinds.contains(.syscallExit(name: .connect, result: -Int64(ECONNREFUSED))))
+            #expect(kinds.contains(.syscallExit(name: .close, result: 0)))
             // The destination, in the connect() call's own context (tcp_v4_connect sets SYN_SENT).
             #expect(events.contains { e in
                 if case .setState(_, let remote, "TCP_CLOSE", "TCP_SYN_SENT", _) = e.kind { e.pid == thread && remote?.port == 9 } else { false }

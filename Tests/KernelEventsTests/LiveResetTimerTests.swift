@@ -5,6 +5,7 @@ import Glibc
 import KernelEvents
 import PacketWire
 import Sockets
+import TestSupport
 import Testing
 import TraceModel
 
@@ -78,7 +79,7 @@ extension LiveKernel {
             let reasons = rsts.compactMap { a[$0.frame]?.resetReason }
             print("resets: \(rsts.count) RSTs, reasons \(reasons), raw \(rawReasons)")
             #expect(reasons.count == rsts.count)
-            #expect(reasons.sorted() == rawReasons.sorted())
+            #expect(reasons.map(\.rawValue).sorted() == rawReasons.sorted())
             #expect(reasons.contains("TCP_ABORT_ON_CLOSE"))
             #expect(rsts.allSatisfy { a[$0.frame]?.resetHasSocket == true })
 

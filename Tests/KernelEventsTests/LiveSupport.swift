@@ -1,6 +1,7 @@
 import CSystem
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// All live suites, one at a time: they share the machine's tracing instances and counters.

@@ -1,4 +1,5 @@
 import KernelEvents
+import TestSupport
 import Testing
 
 @Suite struct NetCountersTests {

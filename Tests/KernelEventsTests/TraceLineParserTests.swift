@@ -1,4 +1,5 @@
 @testable import KernelEvents
+import TestSupport
 import Testing
 import TraceModel
 
@@ -67,8 +68,8 @@ import TraceModel
                                                         state: "TCP_CLOSE", reason: "TCP_ABORT_ON_CLOSE", hasSocket: true, received: 0) })
         #expect(events.contains { $0.kind == .retransmit(local: SocketAddress(.v4(.any), 47320), remote: SocketAddress(.v4(IPv4Address(10, 9, 9, 9)), 5001),
                                                          state: "TCP_SYN_SENT", synAck: false) })
-        #expect(events.contains { $0.kind == .syscallEnter(name: "connect", args: [0x1d, 0x7fff2f6c8c30, 0x6e]) })
-        #expect(events.contains { $0.kind == .syscallExit(name: "connect", result: -2) })
+        #expect(events.contains { $0.kind == .syscallEnter(name: .connect, args: [0x1d, 0x7fff2f6c8c30, 0x6e]) })
+        #expect(events.contains { $0.kind == .syscallExit(name: .connect, result: -2) })
     }
 
     @Test func softirqBrackets() {

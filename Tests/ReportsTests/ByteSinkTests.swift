@@ -1,4 +1,5 @@
 @testable import Reports
+import TestSupport
 import Testing
 
 /// The number writers against Swift's own `description`.

@@ -2,6 +2,7 @@ import Foundation
 import Reports
 import Analysis
 import Session
+import TestSupport
 import Testing
 
 /// `synscope report` (text ladder, Markdown, and the HTML's digest) on every

@@ -5,6 +5,7 @@ import PacketWire
 import Reports
 import Scenarios
 import Session
+import TestSupport
 import Testing
 import TraceModel
 #if canImport(FoundationXML)
@@ -194,7 +195,7 @@ struct HTMLReportTests {
         #expect(html.contains("<td class=\"hs-refused\">refused</td>"))
 
         let (u, udp) = try Self.html("run-udp-connect.pcapng")
-        let icmp = u.timeline.datagrams.filter { $0.proto != "udp" }
+        let icmp = u.timeline.datagrams.filter { $0.proto != .udp }
         #expect(!icmp.isEmpty)
         #expect(Self.countInDiagrams("data-alert=\"error\"", in: udp) == icmp.count)
         #expect(Self.count("<g class=\"call err\"", in: udp) == u.timeline.syscalls.filter { $0.event.error != nil }.count)

@@ -4,6 +4,7 @@ import Foundation
 import Reports
 import Scenarios
 import Session
+import TestSupport
 import Testing
 import TraceModel
 
@@ -48,7 +49,7 @@ struct RecordedRunTests {
     func causes(_ name: String) throws {
         let record = try Self.load(name)
         for s in record.timeline.segments {
-            if case .timer("unknown") = s.cause { Issue.record("\(name) #\(s.index): unknown cause") }
+            if case .timer(.unknown) = s.cause { Issue.record("\(name) #\(s.index): unknown cause") }
             if s.sender == nil {
                 // Only the kernel answering for a port without a listening socket sends with no socket.
                 #expect(s.segment.isRST, "\(name) #\(s.index): no sender for [\(s.segment.flags.tcpdumpNotation)]")
@@ -60,8 +61,8 @@ struct RecordedRunTests {
     func connectCorrelation() throws {
         let t = try Self.load("run-connect.pcapng").timeline
         let segs = t.segments
-        let connect = try #require(t.syscalls.first { $0.event.call == "connect" })
-        let accept = try #require(t.syscalls.first { $0.event.call == "accept" })
+        let connect = try #require(t.syscalls.first { $0.event.call == .connect })
+        let accept = try #require(t.syscalls.first { $0.event.call == .accept })
         let syn = try #require(segs.first { $0.segment.isBareSYN })
         let synack = try #require(segs.first { $0.segment.isSYNACK })
         let ack = try #require(segs.first { !$0.segment.isSYN && $0.segment.hasACK })
@@ -88,7 +89,7 @@ struct RecordedRunTests {
         #expect(rsts.allSatisfy { $0.sender == nil && $0.source == .kernel })
         #expect(rsts.map { $0.kernel?.resetReason } == ["NO_SOCKET", "NO_SOCKET"])
         #expect(rsts.allSatisfy { $0.explanation.contains("reason NO_SOCKET") })
-        let connects = t.syscalls.filter { $0.event.call == "connect" }
+        let connects = t.syscalls.filter { $0.event.call == .connect }
         #expect(connects.map(\.event.error) == [.connectionRefused, .connectionRefused])
         #expect(connects.map(\.returnedAfter) == rsts.map { Optional($0.index) })
     }
@@ -104,14 +105,14 @@ struct RecordedRunTests {
     @Test("close: FIN-WAIT-1 → FIN-WAIT-2 → TIME-WAIT and CLOSE-WAIT → LAST-ACK → CLOSED, read() returns 0")
     func close() throws {
         let t = try Self.load("run-close.pcapng").timeline
-        func changes(_ pick: (ConnectionStates) -> EndpointState) -> [EndpointState] {
-            var out: [EndpointState] = []
+        func changes(_ pick: (ConnectionStates) -> TCPState) -> [TCPState] {
+            var out: [TCPState] = []
             for s in t.segments.map({ pick($0.annotated.states) }) where out.last != s { out.append(s) }
             return out
         }
         #expect(changes(\.originator).suffix(3) == [.finWait1, .finWait2, .timeWait])
         #expect(changes(\.responder).suffix(3) == [.closeWait, .lastAck, .closed])
-        let eof = try #require(t.syscalls.first { $0.event.call == "recv" && $0.event.result == 0 })
+        let eof = try #require(t.syscalls.first { $0.event.call == .recv && $0.event.result == 0 })
         let fin = try #require(t.segments.first { $0.segment.isFIN })
         #expect(eof.returnedAfter == fin.index)
     }

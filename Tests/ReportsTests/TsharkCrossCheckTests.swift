@@ -2,6 +2,7 @@ import Capture
 import Foundation
 import PacketWire
 import Reports
+import TestSupport
 import Testing
 
 /// `synscope decode --format jsonl` against tshark's dissection of the same

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Scenarios
+import TestSupport
 import Testing
 
 /// The catalogue is embedded in the executable (no resource bundle): the

@@ -4,6 +4,7 @@ import Reports
 import Scenarios
 import Analysis
 import Session
+import TestSupport
 import Testing
 import TraceModel
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Scenarios
+import TestSupport
 import Testing
 
 /// Hostile scenario files get one error naming the file (and line), never a

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The binary installed alone (tools/install copies only `synscope`; the

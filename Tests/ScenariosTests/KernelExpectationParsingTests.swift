@@ -2,6 +2,7 @@ import Reports
 import Scenarios
 import Analysis
 import Session
+import TestSupport
 import Testing
 
 /// The expectation keys on the kernel's evidence: what they parse into, and each mistake with its line.

@@ -2,6 +2,7 @@ import Analysis
 import Foundation
 import Scenarios
 import Session
+import TestSupport
 import Testing
 
 /// The kernel's events carry no namespace: a run must not take another

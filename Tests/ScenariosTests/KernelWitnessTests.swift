@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// synscope's kernel evidence checked against a tracing instance this test

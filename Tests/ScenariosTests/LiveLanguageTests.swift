@@ -2,6 +2,7 @@ import Foundation
 import Scenarios
 import Analysis
 import Session
+import TestSupport
 import Testing
 import TraceModel
 
@@ -22,7 +23,7 @@ struct LiveLanguageTests {
         // The server thread's calls carry its name and its own kernel thread id.
         let server = live.events.filter { $0.thread == "server" }
         let main = live.events.filter { $0.thread == nil && $0.tid != nil }
-        #expect(server.map(\.call) == ["accept", "recv"])
+        #expect(server.map(\.call.rawValue) == ["accept", "recv"])
         #expect(Set(server.compactMap(\.tid)).count == 1 && server.first?.tid != main.first?.tid)
         // The recv() was interrupted by its 300 ms timeout, not earlier and not much later.
         let recv = try #require(server.last)

@@ -5,6 +5,7 @@ import Reports
 import Scenarios
 import Sockets
 import Session
+import TestSupport
 import Testing
 import TraceModel
 
@@ -34,7 +35,7 @@ struct LiveScenarioTests {
         // The kernel attested every segment: the inference is only a cross-check here.
         #expect(record.timeline.kernelEvents == "attested", "\(name): kernel events \(record.timeline.kernelEvents ?? "nil")")
         for s in record.timeline.segments {
-            if case .timer("unknown") = s.cause { Issue.record("\(name) #\(s.index): cause unknown: \(s.explanation)") }
+            if case .timer(.unknown) = s.cause { Issue.record("\(name) #\(s.index): cause unknown: \(s.explanation)") }
             #expect(s.source == .kernel, "\(name) #\(s.index) is not attested by the kernel: \(s.explanation)")
             #expect(!s.explanation.isEmpty)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// When live tests can run: as root (they create network namespaces and

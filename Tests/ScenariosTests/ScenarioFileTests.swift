@@ -1,4 +1,5 @@
 import Scenarios
+import TestSupport
 import Testing
 import TraceModel
 
@@ -39,9 +40,9 @@ struct ScenarioFileTests {
         #expect(s.steps[9] == .setSysctl(name: "net.ipv4.tcp_tw_reuse", value: "1"))
         #expect(s.expectations.contains(.outcome(step: 6, nil)))
         #expect(s.expectations.contains(.returnedAfter(step: 6, flags: "S.")))
-        #expect(s.expectations.contains(.kernelState(step: 7, socket: "server", state: "ESTABLISHED")))
+        #expect(s.expectations.contains(.kernelState(step: 7, socket: "server", state: .established)))
         #expect(s.expectations.contains(.outcome(step: 8, .wouldBlock)))
-        #expect(s.expectations.contains(.endpointStates(originator: true, ["SYN-SENT", "ESTABLISHED"])))
+        #expect(s.expectations.contains(.endpointStates(originator: true, [.synSent, .established])))
     }
 
     /// (file, line, words the message must contain)

@@ -1,4 +1,5 @@
 import Scenarios
+import TestSupport
 import Testing
 
 /// The check every scenario-file mistake test makes: the text does not parse, and the one

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `synscope trace` on real programs nobody here wrote (curl, python3's http.server, OpenBSD nc,

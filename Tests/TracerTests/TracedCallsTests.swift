@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Analysis
 import KernelEvents
@@ -16,7 +17,7 @@ import TraceModel
     }()
 
     func call(_ name: String, process: String) -> SyscallEvent? {
-        Self.calls.events.first { $0.call == name && $0.process?.name == process }
+        Self.calls.events.first { $0.call.rawValue == name && $0.process?.name == process }
     }
 
     @Test func processesAndTheirNames() {
@@ -50,13 +51,13 @@ import TraceModel
         #expect(lanes.contains { $0.hasPrefix("curl[") && $0.contains(" fd 5") })
         #expect(lanes.contains { $0.hasPrefix("python3[") && $0.contains(" fd 4 (from 127.0.0.1:") })
         // curl's and python3's AF_UNIX sockets (nscd lookups) and every file read are left out, and counted.
-        #expect(!Self.calls.events.contains { $0.call == "socket" && $0.argument("domain") == nil })
+        #expect(!Self.calls.events.contains { $0.call == .socket && $0.argument("domain") == nil })
         #expect(Self.calls.leftOut > 100)
         #expect(Self.calls.events.allSatisfy { $0.tid != nil && $0.process != nil })
     }
 
     @Test func theAcceptedSocketsCallsComeFromTheHandlerThread() throws {
-        let recv = try #require(Self.calls.events.first { $0.call == "recvfrom" && $0.process?.name == "python3" })
+        let recv = try #require(Self.calls.events.first { $0.call == .recvfrom && $0.process?.name == "python3" })
         #expect(recv.tid != recv.process?.pid)
         #expect(recv.socket.contains(" fd 4 "))
         let shutdown = try #require(call("shutdown", process: "python3"))
@@ -64,7 +65,7 @@ import TraceModel
     }
 
     @Test func theKilledServerClosesItsListenerOnExit() throws {
-        let exit = try #require(Self.calls.events.last { $0.call == "exit" })
+        let exit = try #require(Self.calls.events.last { $0.call == .exit })
         #expect(exit.process?.name == "python3")
         #expect(exit.socket.hasSuffix("listening)"))
     }
@@ -79,14 +80,14 @@ import TraceModel
     @Test func dup2ClearsCloseOnExecAndTheSocketSurvivesExec() {
         let e = Self.event
         let events = [
-            e(1, 10, .syscallEnter(name: "socket", args: [2, 0o2000001, 0])), e(2, 10, .syscallExit(name: "socket", result: 3)),
-            e(3, 10, .syscallEnter(name: "dup2", args: [3, 0])), e(4, 10, .syscallExit(name: "dup2", result: 0)),
+            e(1, 10, .syscallEnter(name: .socket, args: [2, 0o2000001, 0])), e(2, 10, .syscallExit(name: .socket, result: 3)),
+            e(3, 10, .syscallEnter(name: .dup2, args: [3, 0])), e(4, 10, .syscallExit(name: .dup2, result: 0)),
             e(5, 10, .exec(pid: 10, filename: "/usr/bin/cat")),
-            e(6, 10, .syscallEnter(name: "read", args: [0, 0, 100])), e(7, 10, .syscallExit(name: "read", result: 5)),
-            e(8, 10, .syscallEnter(name: "read", args: [3, 0, 100])), e(9, 10, .syscallExit(name: "read", result: -9)),
+            e(6, 10, .syscallEnter(name: .read, args: [0, 0, 100])), e(7, 10, .syscallExit(name: .read, result: 5)),
+            e(8, 10, .syscallEnter(name: .read, args: [3, 0, 100])), e(9, 10, .syscallExit(name: .read, result: -9)),
         ]
         let calls = TracedCalls(events: events, root: 10, rootName: "sh")
-        #expect(calls.events.map(\.call) == ["socket", "read"], "fd 0 kept the socket; fd 3 was closed by the exec")
+        #expect(calls.events.map(\.call.rawValue) == ["socket", "read"], "fd 0 kept the socket; fd 3 was closed by the exec")
         #expect(calls.events.last?.process?.name == "cat")
         #expect(calls.events.last?.socket == "sh[10] fd 3", "the lane keeps its creator's name")
         #expect(calls.leftOut == 1, "the read on fd 3, closed by the exec (dup2 is bookkeeping, not counted)")
@@ -95,14 +96,14 @@ import TraceModel
     @Test func aChildProcessGetsACopyOfTheTableAndAThreadSharesIt() {
         let e = Self.event
         let events = [
-            e(1, 10, .syscallEnter(name: "socket", args: [2, 1, 0])), e(2, 10, .syscallExit(name: "socket", result: 3)),
+            e(1, 10, .syscallEnter(name: .socket, args: [2, 1, 0])), e(2, 10, .syscallExit(name: .socket, result: 3)),
             e(3, 10, .newTask(pid: 11, comm: "sh", flags: 0x1200011)),
             e(4, 10, .newTask(pid: 12, comm: "sh", flags: 0x3d0f00)),
-            e(5, 11, .syscallEnter(name: "close", args: [3])), e(6, 11, .syscallExit(name: "close", result: 0)),
-            e(7, 12, .syscallEnter(name: "shutdown", args: [3, 1])), e(8, 12, .syscallExit(name: "shutdown", result: 0)),
+            e(5, 11, .syscallEnter(name: .close, args: [3])), e(6, 11, .syscallExit(name: .close, result: 0)),
+            e(7, 12, .syscallEnter(name: .shutdown, args: [3, 1])), e(8, 12, .syscallExit(name: .shutdown, result: 0)),
         ]
         let calls = TracedCalls(events: events, root: 10, rootName: "sh")
-        #expect(calls.events.map(\.call) == ["socket", "close", "shutdown"])
+        #expect(calls.events.map(\.call.rawValue) == ["socket", "close", "shutdown"])
         #expect(calls.events[1].process == .init(name: "sh", pid: 11))
         #expect(calls.events[2].process == .init(name: "sh", pid: 10), "a thread's call is its process's")
         #expect(calls.events[2].tid == 12)
