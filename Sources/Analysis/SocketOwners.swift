@@ -46,8 +46,8 @@ struct SocketOwners {
                 listenTime[e.socket] = listenTime[e.socket] ?? e.begin
                 if case .int(let n)? = e.argument("backlog") { backlog[e.socket] = n }
             }
-            if e.call == .setsockopt, e.argument("option")?.description == "SO_LINGER",
-               e.argument("value")?.description == "{onoff=1, linger=0}" { lingerZero.insert(e.socket) }
+            if e.call == .setsockopt, e.argument("option").map({ SocketOptionName(rawValue: $0.description) }) == .linger,
+               e.argument("value").flatMap({ Linger(text: $0.description) }) == .abortive { lingerZero.insert(e.socket) }
         }
     }
 

@@ -277,7 +277,7 @@ extension TracedCalls {
                 case .shutdown:
                     if p.args.count > 1 { args.append(.init("how", .text(["SHUT_RD", "SHUT_WR", "SHUT_RDWR"][Int(min(p.args[1], 2))]))) }
                 case .setsockopt, .getsockopt:
-                    if p.args.count > 2 { args.append(.init("option", .text(SocketOptionName.name(level: p.args[1], option: p.args[2])))) }
+                    if p.args.count > 2 { args.append(.init("option", .text(SocketOptionName(level: p.args[1], number: p.args[2]).rawValue))) }
                     // SO_ERROR returns and clears sk_err, which the kernel sets with an error report
                     // (sk_error_report: tcp_reset, ICMP errors). Its value is behind a pointer; it is
                     // the last report on this socket's 4-tuple since SO_ERROR was last read, else 0,
@@ -286,7 +286,7 @@ extension TracedCalls {
                        let l = sockets[i].local, let r = sockets[i].remote {
                         let since = sockets[i].errorRead
                         let report = errorReports.last { e in e.flow == DirectedFlow(l, r) && e.time <= end && (since.map { e.time > $0 } ?? true) }
-                        outputs.append(.init("SO_ERROR", .text(report.map { Errno(rawValue: $0.errno).name } ?? "0")))
+                        outputs.append(.init(SocketOptionName.error.rawValue, .text(report.map { Errno(rawValue: $0.errno).name } ?? "0")))
                         sockets[i].errorRead = end
                     }
                 default: break
@@ -389,23 +389,6 @@ extension TracedCalls {
             out.threads = processOf.keys.sorted()
             out.processes = self.order.compactMap { process[$0] }
             return out
-        }
-    }
-}
-
-/// setsockopt/getsockopt level and option numbers by name (asm-generic/socket.h, netinet/tcp.h).
-enum SocketOptionName {
-    static func name(level: UInt64, option: UInt64) -> String {
-        let socket: [UInt64: String] = [2: "SO_REUSEADDR", 4: "SO_ERROR", 7: "SO_SNDBUF", 8: "SO_RCVBUF", 9: "SO_KEEPALIVE",
-                                        13: "SO_LINGER", 15: "SO_REUSEPORT", 20: "SO_RCVTIMEO", 21: "SO_SNDTIMEO"]
-        let tcp: [UInt64: String] = [1: "TCP_NODELAY", 2: "TCP_MAXSEG", 4: "TCP_KEEPIDLE", 5: "TCP_KEEPINTVL", 6: "TCP_KEEPCNT",
-                                     9: "TCP_DEFER_ACCEPT", 12: "TCP_QUICKACK", 18: "TCP_USER_TIMEOUT", 23: "TCP_FASTOPEN"]
-        let ipv6: [UInt64: String] = [26: "IPV6_V6ONLY"]
-        switch level {
-        case 1: return socket[option] ?? "SOL_SOCKET \(option)"
-        case 6: return tcp[option] ?? "IPPROTO_TCP \(option)"
-        case 41: return ipv6[option] ?? "IPPROTO_IPV6 \(option)"
-        default: return "level \(level) option \(option)"
         }
     }
 }

@@ -103,7 +103,7 @@ public enum Step: Sendable, Hashable {
     case send(String, Payload, signal: Bool)
     case sendTo(String, address: AddressSpec, port: UInt16, data: String)
     case recv(String, capacity: Int, nonBlocking: Bool)
-    case shutdown(String, how: String)
+    case shutdown(String, how: ShutdownHow)
     case close(String)
     case poll(String, writable: Bool, timeoutMilliseconds: Int32)
     case socketError(String)

@@ -312,8 +312,8 @@ struct Parser {
             parsed = .recv(s, capacity: max, nonBlocking: nb)
         case "shutdown":
             let s = try socketName()
-            let how = try string(try required("how"), "how")
-            guard ["SHUT_RD", "SHUT_WR", "SHUT_RDWR"].contains(how) else { throw fail(args["how"], "how must be SHUT_RD, SHUT_WR or SHUT_RDWR") }
+            let text = try string(try required("how"), "how")
+            guard let how = ShutdownHow(rawValue: text) else { throw fail(args["how"], "how must be SHUT_RD, SHUT_WR or SHUT_RDWR") }
             parsed = .shutdown(s, how: how)
         case "close": parsed = .close(try socketName())
         case "poll":

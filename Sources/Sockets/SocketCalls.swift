@@ -27,23 +27,23 @@ public enum SocketOption: Hashable, Sendable {
         }
     }
 
-    var name: (Int32, String) {
+    var name: (Int32, SocketOptionName) {
         switch self {
-        case .reuseAddress: (SO_REUSEADDR, "SO_REUSEADDR")
-        case .reusePort: (SO_REUSEPORT, "SO_REUSEPORT")
-        case .linger: (SO_LINGER, "SO_LINGER")
-        case .keepAlive: (SO_KEEPALIVE, "SO_KEEPALIVE")
-        case .keepIdle: (TCP_KEEPIDLE, "TCP_KEEPIDLE")
-        case .keepInterval: (TCP_KEEPINTVL, "TCP_KEEPINTVL")
-        case .keepCount: (TCP_KEEPCNT, "TCP_KEEPCNT")
-        case .noDelay: (TCP_NODELAY, "TCP_NODELAY")
+        case .reuseAddress: (SO_REUSEADDR, .reuseAddress)
+        case .reusePort: (SO_REUSEPORT, .reusePort)
+        case .linger: (SO_LINGER, .linger)
+        case .keepAlive: (SO_KEEPALIVE, .keepAlive)
+        case .keepIdle: (TCP_KEEPIDLE, .keepIdle)
+        case .keepInterval: (TCP_KEEPINTVL, .keepInterval)
+        case .keepCount: (TCP_KEEPCNT, .keepCount)
+        case .noDelay: (TCP_NODELAY, .noDelay)
         }
     }
 
     var valueText: String {
         switch self {
         case .reuseAddress(let b), .reusePort(let b), .keepAlive(let b), .noDelay(let b): b ? "1" : "0"
-        case .linger(let on, let s): "{onoff=\(on ? 1 : 0), linger=\(s)}"
+        case .linger(let on, let s): Linger(on: on, seconds: s).text
         case .keepIdle(let n), .keepInterval(let n), .keepCount(let n): String(n)
         }
     }
@@ -105,7 +105,7 @@ public final class SocketCalls: @unchecked Sendable {
     @discardableResult
     public func setOption(_ fd: SocketDescriptor, _ option: SocketOption) -> SyscallEvent {
         let (optname, text) = option.name
-        let args = [SyscallEvent.Argument("fd", .int(Int(fd.rawValue))), .init("option", .text(text)), .init("value", .text(option.valueText))]
+        let args = [SyscallEvent.Argument("fd", .int(Int(fd.rawValue))), .init("option", .text(text.rawValue)), .init("value", .text(option.valueText))]
         return record(name(of: fd), fd: fd.rawValue, .setsockopt, args) {
             switch option {
             case .linger(let on, let seconds):
@@ -273,11 +273,15 @@ public final class SocketCalls: @unchecked Sendable {
         return (Array(buffer.prefix(max(event.result ?? 0, 0))), event)
     }
 
-    /// shutdown(2); `how` is "SHUT_RD", "SHUT_WR" or "SHUT_RDWR".
+    /// shutdown(2).
     @discardableResult
-    public func shutdown(_ fd: SocketDescriptor, _ how: String) -> SyscallEvent {
-        let h: Int32 = how == "SHUT_RD" ? Int32(SHUT_RD) : how == "SHUT_WR" ? Int32(SHUT_WR) : Int32(SHUT_RDWR)
-        return record(name(of: fd), fd: fd.rawValue, .shutdown, [.init("fd", .int(Int(fd.rawValue))), .init("how", .text(how))]) {
+    public func shutdown(_ fd: SocketDescriptor, _ how: ShutdownHow) -> SyscallEvent {
+        let h: Int32 = switch how {
+        case .read: Int32(SHUT_RD)
+        case .write: Int32(SHUT_WR)
+        case .both: Int32(SHUT_RDWR)
+        }
+        return record(name(of: fd), fd: fd.rawValue, .shutdown, [.init("fd", .int(Int(fd.rawValue))), .init("how", .text(how.rawValue))]) {
             Glibc.shutdown(fd.rawValue, h)
         }
     }
@@ -314,11 +318,11 @@ public final class SocketCalls: @unchecked Sendable {
     @discardableResult
     public func socketError(_ fd: SocketDescriptor) -> (Errno?, SyscallEvent) {
         var value: Int32 = 0
-        let event = record(name(of: fd), fd: fd.rawValue, .getsockopt, [.init("fd", .int(Int(fd.rawValue))), .init("option", .text("SO_ERROR"))], {
+        let event = record(name(of: fd), fd: fd.rawValue, .getsockopt, [.init("fd", .int(Int(fd.rawValue))), .init("option", .text(SocketOptionName.error.rawValue))], {
             var len = socklen_t(MemoryLayout<Int32>.size)
             return getsockopt(fd.rawValue, SOL_SOCKET, SO_ERROR, &value, &len)
         }) { event in
-            event.outputs.append(.init("SO_ERROR", .text(value == 0 ? "0" : Errno(rawValue: value).name)))
+            event.outputs.append(.init(SocketOptionName.error.rawValue, .text(value == 0 ? "0" : Errno(rawValue: value).name)))
         }
         return (value == 0 ? nil : Errno(rawValue: value), event)
     }
