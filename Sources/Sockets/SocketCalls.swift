@@ -8,47 +8,6 @@ public struct SocketDescriptor: RawRepresentable, Hashable, Sendable {
     public init(rawValue: Int32) { self.rawValue = rawValue }
 }
 
-/// Socket options a scenario can set (socket(7), tcp(7)).
-public enum SocketOption: Hashable, Sendable {
-    case reuseAddress(Bool)
-    case reusePort(Bool)
-    /// SO_LINGER {on, seconds}.
-    case linger(on: Bool, seconds: Int32)
-    case keepAlive(Bool)
-    case keepIdle(Int32)
-    case keepInterval(Int32)
-    case keepCount(Int32)
-    case noDelay(Bool)
-
-    var level: Int32 {
-        switch self {
-        case .reuseAddress, .reusePort, .linger, .keepAlive: SOL_SOCKET
-        case .keepIdle, .keepInterval, .keepCount, .noDelay: Int32(IPPROTO_TCP)
-        }
-    }
-
-    var name: (Int32, SocketOptionName) {
-        switch self {
-        case .reuseAddress: (SO_REUSEADDR, .reuseAddress)
-        case .reusePort: (SO_REUSEPORT, .reusePort)
-        case .linger: (SO_LINGER, .linger)
-        case .keepAlive: (SO_KEEPALIVE, .keepAlive)
-        case .keepIdle: (TCP_KEEPIDLE, .keepIdle)
-        case .keepInterval: (TCP_KEEPINTVL, .keepInterval)
-        case .keepCount: (TCP_KEEPCNT, .keepCount)
-        case .noDelay: (TCP_NODELAY, .noDelay)
-        }
-    }
-
-    var valueText: String {
-        switch self {
-        case .reuseAddress(let b), .reusePort(let b), .keepAlive(let b), .noDelay(let b): b ? "1" : "0"
-        case .linger(let on, let s): Linger(on: on, seconds: s).text
-        case .keepIdle(let n), .keepInterval(let n), .keepCount(let n): String(n)
-        }
-    }
-}
-
 /// The one choke point through which a scenario makes every socket call.
 ///
 /// Each call is timed with CLOCK_REALTIME on entry and return, and recorded
@@ -163,40 +122,6 @@ public final class SocketCalls: @unchecked Sendable {
         }
     }
 
-    /// sendto(2) of `bytes` to `address` (MSG_NOSIGNAL).
-    @discardableResult
-    public func sendTo(_ fd: SocketDescriptor, _ bytes: [UInt8], _ address: SocketAddress) -> SyscallEvent {
-        record(name(of: fd), fd: fd.rawValue, .sendto, [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(bytes.count)), .init("addr", .address(address))], {
-            bytes.withUnsafeBytes { buffer in
-                address.withSockAddr { Int32(truncatingIfNeeded: Glibc.sendto(fd.rawValue, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), $0, $1)) }
-            }
-        }) { _ in self.noteLocal(fd) }
-    }
-
-    /// Changes the namespace's firewall and records it as an event of the
-    /// `firewall` lane. A rule nft refuses stops the run.
-    @discardableResult
-    public func firewall(_ description: String, _ body: () throws(EnvironmentError) -> Void) throws(EnvironmentError) -> SyscallEvent {
-        let begin = RealtimeClock.now()
-        try body()
-        let event = SyscallEvent(socket: "firewall", fd: -1, call: .nft, arguments: [.init("rule", .text(description))],
-                                 result: 0, error: nil, begin: begin, end: RealtimeClock.now())
-        recordEvent(event)
-        return event
-    }
-
-    /// A change to, or a reading of, the namespace (a sysctl), recorded on the `namespace` lane.
-    @discardableResult
-    public func namespaceEvent(_ call: Syscall, _ arguments: [SyscallEvent.Argument],
-                               _ body: () throws(EnvironmentError) -> [SyscallEvent.Argument]) throws(EnvironmentError) -> SyscallEvent {
-        let begin = RealtimeClock.now()
-        let outputs = try body()
-        let event = SyscallEvent(socket: "namespace", fd: -1, call: call, arguments: arguments, result: 0, error: nil,
-                                 begin: begin, end: RealtimeClock.now(), outputs: outputs)
-        recordEvent(event)
-        return event
-    }
-
     /// accept(2); the new socket gets `newName`.
     @discardableResult
     public func accept(_ fd: SocketDescriptor, as newName: String) -> (SocketDescriptor?, SyscallEvent) {
@@ -223,25 +148,6 @@ public final class SocketCalls: @unchecked Sendable {
         return (new, event)
     }
 
-    /// send(2) of `bytes`. With MSG_NOSIGNAL (the default) a write to a reset
-    /// socket gives EPIPE alone; with `signal` the kernel also raises SIGPIPE
-    /// (send(2)), which the calling thread blocks, takes with sigtimedwait(2)
-    /// and records as a `SIGPIPE` event: the process survives.
-    @discardableResult
-    public func send(_ fd: SocketDescriptor, _ bytes: [UInt8], signal: Bool = false) -> SyscallEvent {
-        let flags: [String] = signal ? [] : ["MSG_NOSIGNAL"]
-        if signal { Self.blockSIGPIPE() }
-        let event = record(name(of: fd), fd: fd.rawValue, .send, [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(bytes.count)), .init("flags", .flags(flags))], {
-            bytes.withUnsafeBytes { Int32(truncatingIfNeeded: Glibc.send(fd.rawValue, $0.baseAddress, $0.count, signal ? 0 : Int32(MSG_NOSIGNAL))) }
-        })
-        if signal, Self.takeSIGPIPE() {
-            let now = RealtimeClock.now()
-            recordEvent(SyscallEvent(socket: event.socket, fd: fd.rawValue, call: .sigpipe, arguments: [], result: 0, error: nil,
-                                     begin: now, end: now, outputs: [.init("signal", .text("SIGPIPE"))]))
-        }
-        return event
-    }
-
     /// Blocks SIGPIPE on the calling thread (pthread_sigmask(3)): the signal stays pending for takeSIGPIPE.
     static func blockSIGPIPE() {
         var set = sigset_t()
@@ -257,20 +163,6 @@ public final class SocketCalls: @unchecked Sendable {
         sigaddset(&set, SIGPIPE)
         var zero = timespec()
         return sigtimedwait(&set, nil, &zero) == SIGPIPE
-    }
-
-    /// recv(2) of at most `capacity` bytes; the bytes read are in the event's outputs as `data`.
-    @discardableResult
-    public func recv(_ fd: SocketDescriptor, capacity: Int, nonBlocking: Bool = false) -> ([UInt8], SyscallEvent) {
-        var buffer = [UInt8](repeating: 0, count: max(capacity, 1))
-        let flags: [String] = nonBlocking ? ["MSG_DONTWAIT"] : []
-        let event = record(name(of: fd), fd: fd.rawValue, .recv, [.init("fd", .int(Int(fd.rawValue))), .init("len", .int(capacity)), .init("flags", .flags(flags))], {
-            buffer.withUnsafeMutableBytes { Int32(truncatingIfNeeded: Glibc.recv(fd.rawValue, $0.baseAddress, capacity, nonBlocking ? Int32(MSG_DONTWAIT) : 0)) }
-        }) { event in
-            let n = event.result ?? 0
-            if n > 0 { event.outputs.append(.init("data", .text(String(decoding: buffer.prefix(n), as: UTF8.self)))) }
-        }
-        return (Array(buffer.prefix(max(event.result ?? 0, 0))), event)
     }
 
     /// shutdown(2).
@@ -297,50 +189,6 @@ public final class SocketCalls: @unchecked Sendable {
             Glibc.close(fd.rawValue)
         }) { _ in self.names[fd.rawValue] = nil }
         return event
-    }
-
-    /// getsockname(2); the name is in the event's outputs as `addr`.
-    @discardableResult
-    public func getsockname(_ fd: SocketDescriptor) -> (SocketAddress?, SyscallEvent) {
-        var storage = sockaddr_storage()
-        let event = record(name(of: fd), fd: fd.rawValue, .getsockname, [.init("fd", .int(Int(fd.rawValue)))], {
-            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            return withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.getsockname(fd.rawValue, $0, &len) }
-            }
-        }) { event in
-            if event.error == nil, let a = SocketAddress(storage) { event.outputs.append(.init("addr", .address(a))) }
-        }
-        return (event.error == nil ? SocketAddress(storage) : nil, event)
-    }
-
-    /// getsockopt(SO_ERROR); the pending error is in the outputs as `SO_ERROR`.
-    @discardableResult
-    public func socketError(_ fd: SocketDescriptor) -> (Errno?, SyscallEvent) {
-        var value: Int32 = 0
-        let event = record(name(of: fd), fd: fd.rawValue, .getsockopt, [.init("fd", .int(Int(fd.rawValue))), .init("option", .text(SocketOptionName.error.rawValue))], {
-            var len = socklen_t(MemoryLayout<Int32>.size)
-            return getsockopt(fd.rawValue, SOL_SOCKET, SO_ERROR, &value, &len)
-        }) { event in
-            event.outputs.append(.init(SocketOptionName.error.rawValue, .text(value == 0 ? "0" : Errno(rawValue: value).name)))
-        }
-        return (value == 0 ? nil : Errno(rawValue: value), event)
-    }
-
-    /// poll(2) for one descriptor; `events` like ["POLLOUT"].
-    @discardableResult
-    public func poll(_ fd: SocketDescriptor, writable: Bool, timeoutMilliseconds: Int32) -> SyscallEvent {
-        var p = pollfd(fd: fd.rawValue, events: Int16(writable ? POLLOUT : POLLIN), revents: 0)
-        return record(name(of: fd), fd: fd.rawValue, .poll, [.init("fd", .int(Int(fd.rawValue))), .init("events", .flags([writable ? "POLLOUT" : "POLLIN"])), .init("timeout", .int(Int(timeoutMilliseconds)))], {
-            Glibc.poll(&p, 1, timeoutMilliseconds)
-        }) { event in
-            var revents: [String] = []
-            if p.revents & Int16(POLLIN) != 0 { revents.append("POLLIN") }
-            if p.revents & Int16(POLLOUT) != 0 { revents.append("POLLOUT") }
-            if p.revents & Int16(POLLERR) != 0 { revents.append("POLLERR") }
-            if p.revents & Int16(POLLHUP) != 0 { revents.append("POLLHUP") }
-            event.outputs.append(.init("revents", .flags(revents)))
-        }
     }
 
     /// Attaches the counters that moved during a step to the last call the step recorded.
