@@ -186,116 +186,6 @@ extension TracedCalls {
             return destination
         }
 
-        mutating func finish(_ p: Pending, result raw: Int64, tid: Int32, end: Timestamp) {
-            let table = table(tid)
-            let ok = raw >= 0 || raw < -4095
-            let result: Int? = ok ? Int(raw) : nil
-            let error: Errno? = ok ? nil : Errno(rawValue: Int32(-raw))
-            let fd = p.args.first.map { Int32(truncatingIfNeeded: $0) } ?? -1
-            var args: [SyscallEvent.Argument] = []
-            var outputs: [SyscallEvent.Argument] = []
-            var socket: Int?
-            var newSocket: Int?
-            switch p.name {
-            case .socket:
-                guard p.args.count >= 3, p.args[0] == 2 || p.args[0] == 10 else { out.leftOut += 1; return }
-                let type = p.args[1]
-                var typeText = [1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW"][Int(type & 0xf)] ?? "type \(type & 0xf)"
-                if type & 0o4000 != 0 { typeText += "|SOCK_NONBLOCK" }
-                if type & 0o2000000 != 0 { typeText += "|SOCK_CLOEXEC" }
-                args = [.init("domain", .text(p.args[0] == 2 ? "AF_INET" : "AF_INET6")), .init("type", .text(typeText)),
-                        .init("protocol", .int(Int(p.args[2])))]
-                guard let newFD = result else { record(p, tid: tid, end: end, socket: nil, fd: -1, args: args, outputs: [], result: nil, error: error); return }
-                sockets.append(Socket(creator: ref(tid), fd: Int32(newFD), family: p.args[0] == 2 ? "AF_INET" : "AF_INET6"))
-                table.open(Int32(newFD), sockets.count - 1, cloexec: type & 0o2000000 != 0)
-                record(p, tid: tid, end: end, socket: sockets.count - 1, fd: Int32(newFD), args: args, outputs: [], result: result, error: nil)
-                return
-            case .close:
-                guard let i = table.fds[fd] else { out.leftOut += 1; return }
-                table.close(fd)
-                socket = i
-                args = [.init("fd", .int(Int(fd)))]
-                _ = learn(p.facts, socket: i, call: p.name)
-            case .closeRange:
-                let last = p.args.count > 1 ? Int64(bitPattern: p.args[1]) : -1
-                for (n, i) in table.fds where n >= fd && (last < 0 || Int64(n) <= last) {
-                    table.close(n)
-                    record(p, tid: tid, end: end, socket: i, fd: n, name: .close, args: [.init("fd", .int(Int(n)))],
-                           outputs: [.init("via", .text("close_range"))], result: result, error: error)
-                }
-                return
-            case .dup, .dup2, .dup3, .fcntl:
-                // fcntl F_DUPFD (0) and F_DUPFD_CLOEXEC (1030) copy a descriptor, F_SETFD (2) sets its
-                // FD_CLOEXEC; dup and dup2 give a copy without it, dup3 with O_CLOEXEC one with it.
-                let command = p.args.count > 1 ? p.args[1] : 0
-                if p.name == .fcntl, command == 2, ok, table.fds[fd] != nil {
-                    if p.args.count > 2, p.args[2] & 1 != 0 { table.cloexec.insert(fd) } else { table.cloexec.remove(fd) }
-                    return
-                }
-                if p.name == .fcntl, command != 0 && command != 1030 { return }
-                if p.name == .dup2 || p.name == .dup3, p.args.count > 1, ok { table.close(Int32(truncatingIfNeeded: p.args[1])) }
-                let cloexec = p.name == .fcntl ? command == 1030 : p.name == .dup3 && p.args.count > 2 && p.args[2] & 0o2000000 != 0
-                if let i = table.fds[fd], let n = result { table.open(Int32(n), i, cloexec: cloexec) }
-                return
-            case .epollCtl:
-                return
-            case .poll, .ppoll, .select, .pselect6, .epollWait, .epollPwait:
-                // Which descriptors a wait watches is behind a pointer; a wait is shown on the
-                // socket its thread uses next, merged with the waits before it.
-                guard table.fds.isEmpty == false else { out.leftOut += 1; return }
-                var e = SyscallEvent(socket: "", fd: -1, call: p.name, arguments: waitArguments(p), result: result, error: error,
-                                     begin: p.time, end: end)
-                e.tid = tid
-                e.process = ref(tid)
-                if let w = waiting[tid] {
-                    e.begin = w.event.begin
-                    waiting[tid] = (e, w.count + 1)
-                } else {
-                    waiting[tid] = (e, 1)
-                }
-                return
-            default:
-                guard let i = table.fds[fd] else { out.leftOut += 1; return }
-                socket = i
-                args = [.init("fd", .int(Int(fd)))]
-                let destination = learn(p.facts, socket: i, call: p.name)
-                switch p.name {
-                case .listen:
-                    if p.args.count > 1 { args.append(.init("backlog", .int(Int(Int32(truncatingIfNeeded: p.args[1]))))) }
-                    if let l = sockets[i].local, sockets[i].listening { outputs.append(.init("addr", .address(l))) }
-                case .connect:
-                    if let d = destination { args.append(.init("addr", .address(d))) }
-                case .accept, .accept4:
-                    if p.name == .accept4, p.args.count > 3 { args.append(.init("flags", .flags(acceptFlags(p.args[3])))) }
-                    if let n = result {
-                        sockets.append(Socket(creator: ref(tid), fd: Int32(n), family: sockets[i].family, accepted: true))
-                        table.open(Int32(n), sockets.count - 1, cloexec: p.name == .accept4 && p.args.count > 3 && p.args[3] & 0o2000000 != 0)
-                        newSocket = sockets.count - 1
-                    }
-                case .sendto, .recvfrom, .read, .write:
-                    if p.args.count > 2 { args.append(.init(p.name == .read || p.name == .recvfrom ? "size" : "len", .int(Int(p.args[2])))) }
-                case .shutdown:
-                    if p.args.count > 1 { args.append(.init("how", .text(["SHUT_RD", "SHUT_WR", "SHUT_RDWR"][Int(min(p.args[1], 2))]))) }
-                case .setsockopt, .getsockopt:
-                    if p.args.count > 2 { args.append(.init("option", .text(SocketOptionName(level: p.args[1], number: p.args[2]).rawValue))) }
-                    // SO_ERROR returns and clears sk_err, which the kernel sets with an error report
-                    // (sk_error_report: tcp_reset, ICMP errors). Its value is behind a pointer; it is
-                    // the last report on this socket's 4-tuple since SO_ERROR was last read, else 0,
-                    // and left out when the 4-tuple is not known.
-                    if p.name == .getsockopt, p.args.count > 2, p.args[1] == 1, p.args[2] == 4, ok,
-                       let l = sockets[i].local, let r = sockets[i].remote {
-                        let since = sockets[i].errorRead
-                        let report = errorReports.last { e in e.flow == DirectedFlow(l, r) && e.time <= end && (since.map { e.time > $0 } ?? true) }
-                        outputs.append(.init(SocketOptionName.error.rawValue, .text(report.map { Errno(rawValue: $0.errno).name } ?? "0")))
-                        sockets[i].errorRead = end
-                    }
-                default: break
-                }
-            }
-            record(p, tid: tid, end: end, socket: socket, fd: fd, args: args, outputs: outputs, result: result, error: error)
-            if let newSocket { acceptedOf[socketOf.count - 1] = newSocket }
-        }
-
         mutating func record(_ p: Pending, tid: Int32, end: Timestamp, socket: Int?, fd: Int32, name: Syscall? = nil,
                              args: [SyscallEvent.Argument], outputs: [SyscallEvent.Argument], result: Int?, error: Errno?) {
             guard let socket else { out.leftOut += 1; return }
@@ -331,21 +221,6 @@ extension TracedCalls {
             }
             t.fds = [:]
             t.cloexec = []
-        }
-
-        func waitArguments(_ p: Pending) -> [SyscallEvent.Argument] {
-            switch p.name {
-            case .poll, .ppoll: p.args.count > 1 ? [.init("nfds", .int(Int(p.args[1])))] : []
-            case .select, .pselect6: p.args.isEmpty ? [] : [.init("nfds", .int(Int(p.args[0])))]
-            default: p.args.isEmpty ? [] : [.init("epfd", .int(Int(p.args[0])))]
-            }
-        }
-
-        func acceptFlags(_ raw: UInt64) -> [String] {
-            var f: [String] = []
-            if raw & 0o4000 != 0 { f.append("SOCK_NONBLOCK") }
-            if raw & 0o2000000 != 0 { f.append("SOCK_CLOEXEC") }
-            return f
         }
 
         mutating func finish() -> TracedCalls {
