@@ -24,56 +24,65 @@ public enum NetCounters {
         for path in paths { append(path, to: &bytes) }
         var values: [Int64] = []
         values.reserveCapacity(512)
+        let headerLines = bytes.withUnsafeBufferPointer { pairs($0, values: &values) }
+        return Snapshot(names: names(bytes, headerLines), values: values)
+    }
+
+    /// Reads the header/values line pairs of the files' text into `values`; returns the header lines kept.
+    static func pairs(_ b: UnsafeBufferPointer<UInt8>, values: inout [Int64]) -> [Range<Int>] {
         var headerLines: [Range<Int>] = []
-        bytes.withUnsafeBufferPointer { b in
-            var lines: [Range<Int>] = []
-            var start = 0
-            for i in 0..<b.count where b[i] == 0x0a {
-                lines.append(start..<i)
-                start = i + 1
-            }
-            // Lines alternate: header, values, with the same "Prefix:". A pair that does not fit is skipped.
-            var k = 0
-            while k + 1 < lines.count {
-                let h = lines[k], v = lines[k + 1]
-                var colon = h.lowerBound
-                while colon < h.upperBound && b[colon] != 0x3a { colon += 1 }
-                let prefixLength = colon - h.lowerBound
-                var same = colon < h.upperBound && v.count > prefixLength
-                var i = 0
-                while same && i <= prefixLength { same = b[h.lowerBound + i] == b[v.lowerBound + i]; i += 1 }
-                guard same else { k += 1; continue }
-                var fields = 0
-                var j = colon + 1
-                while j < h.upperBound {
-                    if b[j] != 0x20 && b[j - 1] == 0x20 { fields += 1 }
-                    j += 1
-                }
-                let first = values.count
-                var number: Int64 = 0, negative = false, inNumber = false, valid = true
-                j = v.lowerBound + prefixLength + 1
-                while j < v.upperBound {
-                    let c = b[j]
-                    if c >= 0x30 && c <= 0x39 { number = number &* 10 &+ Int64(c &- 0x30); inNumber = true }
-                    else if c == 0x2d { negative = true }
-                    else if c == 0x20 {
-                        if inNumber { values.append(negative ? -number : number) }
-                        number = 0; negative = false; inNumber = false
-                    } else { valid = false }
-                    j += 1
-                }
-                if inNumber { values.append(negative ? -number : number) }
-                if valid && values.count - first == fields {
-                    headerLines.append(h)
-                } else {
-                    values.removeSubrange(first...)
-                }
-                k += 2
-            }
+        var lines: [Range<Int>] = []
+        var start = 0
+        for i in 0..<b.count where b[i] == 0x0a {
+            lines.append(start..<i)
+            start = i + 1
         }
+        // Lines alternate: header, values, with the same "Prefix:". A pair that does not fit is skipped.
+        var k = 0
+        while k + 1 < lines.count {
+            let h = lines[k], v = lines[k + 1]
+            var colon = h.lowerBound
+            while colon < h.upperBound && b[colon] != 0x3a { colon += 1 }
+            let prefixLength = colon - h.lowerBound
+            var same = colon < h.upperBound && v.count > prefixLength
+            var i = 0
+            while same && i <= prefixLength { same = b[h.lowerBound + i] == b[v.lowerBound + i]; i += 1 }
+            guard same else { k += 1; continue }
+            var fields = 0
+            var j = colon + 1
+            while j < h.upperBound {
+                if b[j] != 0x20 && b[j - 1] == 0x20 { fields += 1 }
+                j += 1
+            }
+            let first = values.count
+            var number: Int64 = 0, negative = false, inNumber = false, valid = true
+            j = v.lowerBound + prefixLength + 1
+            while j < v.upperBound {
+                let c = b[j]
+                if c >= 0x30 && c <= 0x39 { number = number &* 10 &+ Int64(c &- 0x30); inNumber = true }
+                else if c == 0x2d { negative = true }
+                else if c == 0x20 {
+                    if inNumber { values.append(negative ? -number : number) }
+                    number = 0; negative = false; inNumber = false
+                } else { valid = false }
+                j += 1
+            }
+            if inNumber { values.append(negative ? -number : number) }
+            if valid && values.count - first == fields {
+                headerLines.append(h)
+            } else {
+                values.removeSubrange(first...)
+            }
+            k += 2
+        }
+        return headerLines
+    }
+
+    /// The counters' names (`TcpExtListenOverflows`: the line's prefix and the header's word), cached while the headers stay the same.
+    static func names(_ bytes: [UInt8], _ headerLines: [Range<Int>]) -> [String] {
         var headerLength = 0
         for h in headerLines { headerLength += h.count + 1 }
-        let names: [String] = layout.withLock { cached in
+        return layout.withLock { cached in
             if cached.headers.count == headerLength && headerLinesEqual(bytes, headerLines, cached.headers) { return cached.names }
             var headers: [UInt8] = []
             var names: [String] = []
@@ -90,7 +99,6 @@ public enum NetCounters {
             cached = (headers, names)
             return names
         }
-        return Snapshot(names: names, values: values)
     }
 
     static func headerLinesEqual(_ bytes: [UInt8], _ lines: [Range<Int>], _ cached: [UInt8]) -> Bool {

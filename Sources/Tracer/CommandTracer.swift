@@ -51,7 +51,24 @@ public enum CommandTracer {
         return try box.runOnNewThread()
     }
 
+    /// What a trace runs with: the device it captures on, the capture, the two tracing
+    /// instances (the network's and the program's) and the child, started and released.
+    struct Tracing {
+        var device: String
+        var capture: LiveCapture
+        var network: KernelTracer
+        var program: KernelTracer
+        var child: GatedChild
+    }
+
     static func traceOnThisThread(_ command: [String], host: Bool, interface: String?, settle: Int64) throws(Failure) -> CommandRun {
+        let t = try start(command, host: host, interface: interface)
+        let (exitStatus, stopped) = waitForExit(t)
+        return finish(t, command: command, host: host, settle: settle, exitStatus: exitStatus, stopped: stopped)
+    }
+
+    /// The namespace (or the host's interface), the capture and the tracing instances, then the child, released.
+    static func start(_ command: [String], host: Bool, interface: String?) throws(Failure) -> Tracing {
         let device: String
         do throws(EnvironmentError) {
             if host {
@@ -92,45 +109,54 @@ public enum CommandTracer {
             network.remove(); program.remove()
             throw .cannotExecute("\(command[0]): \(String(cString: strerror(e)))", status: e == ENOENT ? 127 : 126)
         }
+        return Tracing(device: device, capture: capture, network: network, program: program, child: child)
+    }
 
-        // While it runs: drain the capture and both instances; on SIGINT/SIGTERM pass the signal on
-        // (after 200 ms, in case the terminal already sent it to the whole process group), SIGKILL after 5 s.
-        var exitStatus: Int32 = 0
+    /// While it runs: drain the capture and both instances; on SIGINT/SIGTERM pass the signal on
+    /// (after 200 ms, in case the terminal already sent it to the whole process group), SIGKILL after 5 s.
+    /// Then stops what is left of its process tree. Returns the command's exit status and how many processes were stopped.
+    static func waitForExit(_ t: Tracing) -> (status: Int32, stopped: Int) {
         var interruptedAt: Int64?
         var forwarded = false
         // The capture is drained on a thread of its own: its ring holds only ~500 full-size loopback
         // frames, and reading the tracing instances can take longer than that many packets take to come.
-        let drainer = Drainer(capture)
+        let drainer = Drainer(t.capture)
         drainer.start()
         while true {
-            network.collect()
-            program.collect()
-            if let status = ProcessTree.poll(child.pid) { exitStatus = status; break }
+            t.network.collect()
+            t.program.collect()
+            if let status = ProcessTree.poll(t.child.pid) {
+                let stopped = ProcessTree.stopAll(grace: 1_000_000_000)
+                drainer.stop()
+                return (status, stopped)
+            }
             if Interruption.isRequested {
                 let now = ProcessTree.now()
                 if interruptedAt == nil { interruptedAt = now }
                 if !forwarded, now - interruptedAt! >= 200_000_000 {
                     let r = Interruption.requested
-                    kill(child.pid, r > 0 ? r : SIGTERM)
+                    kill(t.child.pid, r > 0 ? r : SIGTERM)
                     forwarded = true
                 }
-                if now - interruptedAt! >= 5_000_000_000 { kill(child.pid, SIGKILL) }
+                if now - interruptedAt! >= 5_000_000_000 { kill(t.child.pid, SIGKILL) }
             }
             usleep(5_000)
         }
-        let stopped = ProcessTree.stopAll(grace: 1_000_000_000)
-        drainer.stop()
-        // The wire after the last process: a sentinel in our own namespace marks "everything sent
-        // so far is captured"; then quiet for 100 ms (FIN retransmissions of orphaned sockets) within `settle`.
-        if !host { WireEnd.sendSentinel(capture) }
-        capture.drainUntilQuiet(settle: 100_000_000, limit: Interruption.isRequested ? 0 : settle)
-        let net = network.stop()
-        let followed = program.stop()
+    }
+
+    /// After the last process: the rest of the wire, the events, and the run they make.
+    static func finish(_ t: Tracing, command: [String], host: Bool, settle: Int64, exitStatus: Int32, stopped: Int) -> CommandRun {
+        // A sentinel in our own namespace marks "everything sent so far is captured"; then quiet
+        // for 100 ms (FIN retransmissions of orphaned sockets) within `settle`.
+        if !host { WireEnd.sendSentinel(t.capture) }
+        t.capture.drainUntilQuiet(settle: 100_000_000, limit: Interruption.isRequested ? 0 : settle)
+        let net = t.network.stop()
+        let followed = t.program.stop()
 
         let reports = net.events.filter { if case .errorReport = $0.kind { true } else { false } }
-        let calls = TracedCalls(events: merge(followed.events, reports), root: child.pid,
+        let calls = TracedCalls(events: merge(followed.events, reports), root: t.child.pid,
                                 rootName: String(command[0].split(separator: "/").last ?? "command"))
-        var packets = capture.packets
+        var packets = t.capture.packets
         var netEvents = net.events
         var leftOut = 0
         if host {
@@ -142,8 +168,8 @@ public enum CommandTracer {
             netEvents = KernelAttribution.events(netEvents, without: Set(all.map(\.0)).subtracting(kept), packets: all, flows: allFlows)
         }
         let flows = KernelEventScope.flows(of: packets)
-        var run = CommandRun(command: command, host: host, device: device, kernel: ScenarioRunner.kernel, exitStatus: exitStatus, packets: packets,
-                             linkType: capture.linkType, statistics: capture.statistics(), calls: calls,
+        var run = CommandRun(command: command, host: host, device: t.device, kernel: ScenarioRunner.kernel, exitStatus: exitStatus, packets: packets,
+                             linkType: t.capture.linkType, statistics: t.capture.statistics(), calls: calls,
                              kernelEvents: KernelEventScope.prune(netEvents, threads: Set(calls.threads), flows: flows),
                              kernelEventsLost: max(0, net.lost) + max(0, followed.lost),
                              namespace: NetworkNamespace.currentThreadNamespace(), hostNamespace: NetworkNamespace.processNamespace())
