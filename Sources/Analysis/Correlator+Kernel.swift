@@ -36,64 +36,12 @@ extension Correlator {
                        calls: [TimelineSyscall], owners: SocketOwners) -> InferenceAgreement {
         let flows = Dictionary(segments.map { ($0.segment.frame, $0.segment.flow) }, uniquingKeysWith: { a, _ in a })
         let attested = KernelAttribution.attest(packets: input.packets.map { ($0.frame, $0.time, $0.length) }, flows: flows, events: input.events)
-        var indexOfFrame: [Int: Int] = [:]
-        var segmentOfIndex: [Int: TCPSegment] = [:]
-        for e in entries {
-            switch e {
-            case .segment(let s): indexOfFrame[s.segment.frame] = s.index; segmentOfIndex[s.index] = s.segment
-            case .datagram(let d): indexOfFrame[d.frame] = d.index
-            case .syscall: break
-            }
-        }
-        let answered = answeredFrames(attested)
-        let index = CallIndex(calls, threads: input.threads)
-        let byFlow = SegmentIndex(segments).byFlow
+        let witness = KernelWitness(input, attested: attested, entries: entries, segments: segments, calls: calls)
         var agreement = InferenceAgreement(agree: 0, total: 0, differences: [])
         for i in segments.indices {
             let inferred = segments[i]
             guard let a = attested[inferred.segment.frame] else { continue }
-            var evidence = KernelEvidence(context: .syscall, resetReason: a.resetReason, retransmit: a.retransmit)
-            var call: SyscallEvent?
-            var cause: SegmentCause
-            switch a.origin {
-            case .syscall(let thread):
-                evidence.thread = thread
-                var running = index.running(at: inferred.segment.time, thread: thread)
-                // Two threads sending same-length segments at once can have their queue events
-                // matched crosswise (the capture ring may see them in the other order). A
-                // segment queued inside a call comes from that call's socket: when the kernel's
-                // socket table says another socket holds the 4-tuple and that socket's call
-                // was running too, that call is the one.
-                if let owner = inferred.sender, let r = running, r.event.socket != owner,
-                   let own = index.last(on: owner, where: { $0.event.begin <= inferred.segment.time && inferred.segment.time <= $0.event.end }) {
-                    running = own
-                    evidence.thread = own.event.tid ?? thread
-                }
-                call = running?.event
-                if let p = a.processing ?? backlogSegment(for: inferred.segment, since: running?.event.begin,
-                                                          received: inferred.segment.flow.source == inferred.segment.flow.destination ? segments : byFlow[inferred.segment.flow.reversed] ?? [],
-                                                          answered: answered), let at = indexOfFrame[p] {
-                    cause = .reply(to: at)
-                } else {
-                    cause = running.map { .syscall(event: $0.index) }
-                        ?? (input.threads.contains(thread) ? .timer(.unknown) : .untraced(task: thread))
-                }
-            case .reply(let frame):
-                evidence.context = .softirq
-                cause = frame.flatMap { indexOfFrame[$0] }.map { .reply(to: $0) } ?? .timer(.unknown)
-                // A reply answers a segment of its own connection (the other direction, or the
-                // same one when a socket talks to itself); a crosswise match of two
-                // same-length segments is corrected the same way.
-                if case .reply(let r) = cause, let answered = segmentOfIndex[r], inferred.segment.flow.source != inferred.segment.flow.destination,
-                   answered.flow != inferred.segment.flow.reversed, case .reply(let i) = inferred.cause,
-                   segmentOfIndex[i]?.flow == inferred.segment.flow.reversed {
-                    cause = inferred.cause
-                }
-            case .timer(let function):
-                evidence.context = .timer
-                evidence.timer = function
-                cause = .timer(CauseWording.timerKind(function, segment: inferred.annotated))
-            }
+            let (cause, evidence, call) = witness.cause(of: inferred, attested: a)
             agreement.total += 1
             let agrees = inferred.cause == cause
             if agrees {
@@ -112,7 +60,7 @@ extension Correlator {
                                                    listener: closer.map(owners.listening.contains) ?? false,
                                                    lingerZero: closer.map(owners.lingerZero.contains) ?? false)
             } else if !agrees {
-                let replied: TCPSegment? = if case .reply(let r) = cause { segmentOfIndex[r] } else { nil }
+                let replied: TCPSegment? = if case .reply(let r) = cause { witness.segmentOfIndex[r] } else { nil }
                 s.explanation = CauseWording.kernel(cause, segment: inferred.segment, evidence: evidence, call: call, replyTo: replied)
             }
             // Not drops: QUEUE_PURGE frees a segment the socket had accepted, when the socket goes
@@ -123,8 +71,86 @@ extension Correlator {
             segments[i] = s
             entries[s.index] = .segment(s)
         }
-        silentListenerDrops(answered, entries: &entries, segments: &segments, calls: calls)
+        silentListenerDrops(witness.answered, entries: &entries, segments: &segments, calls: calls)
         return agreement
+    }
+
+    /// What the kernel's attestations of a run are read with: the timeline's indexes by frame, the calls by thread.
+    struct KernelWitness {
+        let threads: Set<Int32>
+        let segments: [TimelineSegment]
+        var indexOfFrame: [Int: Int] = [:]
+        var segmentOfIndex: [Int: TCPSegment] = [:]
+        let answered: Set<Int>
+        let index: CallIndex
+        let byFlow: [DirectedFlow: [TimelineSegment]]
+
+        init(_ input: KernelInput, attested: [Int: PacketAttestation], entries: [TimelineEntry], segments: [TimelineSegment], calls: [TimelineSyscall]) {
+            threads = input.threads
+            self.segments = segments
+            for e in entries {
+                switch e {
+                case .segment(let s): indexOfFrame[s.segment.frame] = s.index; segmentOfIndex[s.index] = s.segment
+                case .datagram(let d): indexOfFrame[d.frame] = d.index
+                case .syscall: break
+                }
+            }
+            answered = Correlator.answeredFrames(attested)
+            index = CallIndex(calls, threads: input.threads)
+            byFlow = Correlator.SegmentIndex(segments).byFlow
+        }
+
+        /// The attested cause of a segment, the evidence, and the call it was queued in.
+        func cause(of inferred: TimelineSegment, attested a: PacketAttestation) -> (SegmentCause, KernelEvidence, SyscallEvent?) {
+            var evidence = KernelEvidence(context: .syscall, resetReason: a.resetReason, retransmit: a.retransmit)
+            switch a.origin {
+            case .syscall(let thread):
+                return inCall(inferred, attested: a, thread: thread, evidence: evidence)
+            case .reply(let frame):
+                evidence.context = .softirq
+                var cause: SegmentCause = frame.flatMap { indexOfFrame[$0] }.map { .reply(to: $0) } ?? .timer(.unknown)
+                // A reply answers a segment of its own connection (the other direction, or the
+                // same one when a socket talks to itself); a crosswise match of two
+                // same-length segments is corrected the same way.
+                if case .reply(let r) = cause, let answered = segmentOfIndex[r], inferred.segment.flow.source != inferred.segment.flow.destination,
+                   answered.flow != inferred.segment.flow.reversed, case .reply(let i) = inferred.cause,
+                   segmentOfIndex[i]?.flow == inferred.segment.flow.reversed {
+                    cause = inferred.cause
+                }
+                return (cause, evidence, nil)
+            case .timer(let function):
+                evidence.context = .timer
+                evidence.timer = function
+                return (.timer(CauseWording.timerKind(function, segment: inferred.annotated)), evidence, nil)
+            }
+        }
+
+        /// A segment queued in process context: the thread's running call, or a segment that call
+        /// took from its socket's backlog (`backlogSegment`).
+        func inCall(_ inferred: TimelineSegment, attested a: PacketAttestation, thread: Int32,
+                    evidence: KernelEvidence) -> (SegmentCause, KernelEvidence, SyscallEvent?) {
+            var evidence = evidence
+            evidence.thread = thread
+            var running = index.running(at: inferred.segment.time, thread: thread)
+            // Two threads sending same-length segments at once can have their queue events
+            // matched crosswise (the capture ring may see them in the other order). A
+            // segment queued inside a call comes from that call's socket: when the kernel's
+            // socket table says another socket holds the 4-tuple and that socket's call
+            // was running too, that call is the one.
+            if let owner = inferred.sender, let r = running, r.event.socket != owner,
+               let own = index.last(on: owner, where: { $0.event.begin <= inferred.segment.time && inferred.segment.time <= $0.event.end }) {
+                running = own
+                evidence.thread = own.event.tid ?? thread
+            }
+            let received = inferred.segment.flow.source == inferred.segment.flow.destination ? segments : byFlow[inferred.segment.flow.reversed] ?? []
+            if let p = a.processing ?? Correlator.backlogSegment(for: inferred.segment, since: running?.event.begin, received: received, answered: answered),
+               let at = indexOfFrame[p] {
+                return (.reply(to: at), evidence, running?.event)
+            }
+            let cause: SegmentCause = running.map { .syscall(event: $0.index) }
+                ?? (threads.contains(thread) ? .timer(.unknown) : .untraced(task: thread))
+            return (cause, evidence, running?.event)
+        }
     }
 
     /// While a call holds its socket's lock, segments that arrive wait on the

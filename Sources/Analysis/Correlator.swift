@@ -14,6 +14,31 @@ public enum Correlator {
     public static func timeline(scenario: String?, kernel: String?, events: [SyscallEvent], segments: [TCPSegment],
                                 datagrams: [Datagram] = [], kernelEvents: KernelInput? = nil, kernelUnavailable: String? = nil) -> Timeline {
         // 1. Analyse the segments.
+        var (annotated, connections) = track(segments)
+        // 2. Calls and segments in time order, each segment and datagram with its inferred cause.
+        var owners = SocketOwners(events: events)
+        owners.learnConnectTuples(events: events, segments: annotated.map(\.segment))
+        var c = correlate(events: events, annotated: annotated, datagrams: datagrams, connections: connections, owners: owners)
+        // 3. The kernel's word, where it was recorded.
+        var agreement: InferenceAgreement?
+        var changes: [StateChange] = []
+        if let k = kernelEvents {
+            agreement = attest(k, entries: &c.entries, segments: &c.segments, calls: c.calls, owners: owners)
+            changes = stateChanges(k.events, flows: Set(segments.flatMap { [$0.flow, $0.flow.reversed] }), owners: owners,
+                                   calls: c.calls, segments: c.segments)
+        }
+        // 4. Back-links: what each call caused, and which segment let a blocking call return.
+        linkCalls(&c)
+        connections.sort { $0.id < $1.id }
+        var timeline = Timeline(scenario: scenario, kernel: kernel, sockets: orderedSockets(events), entries: c.entries, connections: connections,
+                                kernelEvents: kernelEvents != nil ? "attested" : kernelUnavailable.map { "unavailable: \($0)" })
+        timeline.stateChanges = changes
+        timeline.inference = agreement
+        return timeline
+    }
+
+    /// Every segment annotated by the connection tracker, and the connections.
+    static func track(_ segments: [TCPSegment]) -> ([AnnotatedSegment], [Connection]) {
         var tracker = ConnectionTracker(options: .init(keepSegments: true))
         var annotated: [AnnotatedSegment] = []
         // Connections finished long enough before the end are emitted along the way (a long trace has many).
@@ -26,72 +51,65 @@ public enum Correlator {
         connections += tracker.finish()
         let byFrame = Dictionary(connections.flatMap(\.segments).map { ($0.segment.frame, $0) }, uniquingKeysWith: { a, _ in a })
         // The tracker's kept segments carry states filled in later (the responder's answer); prefer them.
-        annotated = annotated.map { byFrame[$0.segment.frame] ?? $0 }
+        return (annotated.map { byFrame[$0.segment.frame] ?? $0 }, connections)
+    }
 
-        // 2. Merge calls and segments in time order; a call sorts at its entry time, before a segment at the same time.
+    /// The timeline's entries so far, and its calls, segments and datagrams.
+    struct Correlation {
+        var entries: [TimelineEntry] = []
+        var calls: [TimelineSyscall] = []
+        var segments: [TimelineSegment] = []
+        var datagrams: [TimelineDatagram] = []
+    }
+
+    /// Merges calls and segments in time order (a call sorts at its entry time, before a segment at
+    /// the same time) and infers each segment's and datagram's cause from what came before it.
+    static func correlate(events: [SyscallEvent], annotated: [AnnotatedSegment], datagrams: [Datagram],
+                          connections: [Connection], owners: SocketOwners) -> Correlation {
         enum Item { case call(SyscallEvent), seg(AnnotatedSegment), datagram(Datagram) }
         var items: [(Timestamp, Int, Item)] = []
         for e in events { items.append((e.begin, 0, .call(e))) }
         for a in annotated { items.append((a.segment.time, 1, .seg(a))) }
         for d in datagrams { items.append((d.time, 1, .datagram(d))) }
         items.sort { ($0.0, $0.1) < ($1.0, $1.1) }
-
-        let sockets = orderedSockets(events)
-        var owners = SocketOwners(events: events)
-        owners.learnConnectTuples(events: events, segments: annotated.map(\.segment))
-        var calls: [TimelineSyscall] = []
-        var segs: [TimelineSegment] = []
-        var grams: [TimelineDatagram] = []
-        var entries: [TimelineEntry] = []
+        var c = Correlation()
         let connectionOfID = Dictionary(connections.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var history = History()
         for (index, item) in items.enumerated() {
             switch item.2 {
             case .call(let e):
                 let call = TimelineSyscall(index: index, event: e)
-                calls.append(call)
+                c.calls.append(call)
                 history.calls[e.socket, default: []].append(call)
-                entries.append(.syscall(call))
+                c.entries.append(.syscall(call))
             case .seg(let a):
-                let seg = classify(a, index: index, owners: owners, calls: calls, earlier: segs, connection: connectionOfID[a.connection],
+                let seg = classify(a, index: index, owners: owners, calls: c.calls, earlier: c.segments, connection: connectionOfID[a.connection],
                                    history: history)
-                segs.append(seg)
+                c.segments.append(seg)
                 history.segments[seg.segment.flow, default: []].append(seg)
                 if seg.segment.isSYNACK { history.synAcks.append(seg) }
-                entries.append(.segment(seg))
+                c.entries.append(.segment(seg))
             case .datagram(let d):
-                let g = classify(d, index: index, calls: calls, earlier: grams)
-                grams.append(g)
-                entries.append(.datagram(g))
+                let g = classify(d, index: index, calls: c.calls, earlier: c.datagrams)
+                c.datagrams.append(g)
+                c.entries.append(.datagram(g))
             }
         }
+        return c
+    }
 
-        // 3. The kernel's word, where it was recorded.
-        var agreement: InferenceAgreement?
-        var changes: [StateChange] = []
-        if let k = kernelEvents {
-            agreement = attest(k, entries: &entries, segments: &segs, calls: calls, owners: owners)
-            changes = stateChanges(k.events, flows: Set(segments.flatMap { [$0.flow, $0.flow.reversed] }), owners: owners,
-                                   calls: calls, segments: segs)
-        }
-
-        // 4. Back-links: what each call caused, and which segment let a blocking call return.
+    /// Fills in what each call caused, and which segment let a blocking call return.
+    static func linkCalls(_ c: inout Correlation) {
         var caused: [Int: [Int]] = [:]
-        for g in segs { if case .syscall(let c) = g.cause { caused[c, default: []].append(g.index) } }
-        for g in grams { if case .syscall(let c) = g.cause { caused[c, default: []].append(g.index) } }
-        let received = SegmentIndex(segs)
-        for i in entries.indices {
-            guard case .syscall(var call) = entries[i] else { continue }
+        for g in c.segments { if case .syscall(let i) = g.cause { caused[i, default: []].append(g.index) } }
+        for g in c.datagrams { if case .syscall(let i) = g.cause { caused[i, default: []].append(g.index) } }
+        let received = SegmentIndex(c.segments)
+        for i in c.entries.indices {
+            guard case .syscall(var call) = c.entries[i] else { continue }
             call.caused = (caused[call.index] ?? []).sorted()
             call.returnedAfter = returnedAfter(call.event, segments: received)
-            entries[i] = .syscall(call)
+            c.entries[i] = .syscall(call)
         }
-        connections.sort { $0.id < $1.id }
-        var timeline = Timeline(scenario: scenario, kernel: kernel, sockets: sockets, entries: entries, connections: connections,
-                                kernelEvents: kernelEvents != nil ? "attested" : kernelUnavailable.map { "unavailable: \($0)" })
-        timeline.stateChanges = changes
-        timeline.inference = agreement
-        return timeline
     }
 
     /// The calls that send data, read it, and close a socket (a traced program's own system calls included).
