@@ -126,6 +126,13 @@ struct Run: ParsableCommand {
             }
             reports.append(report)
         }
+        // A stop that came before a scenario started (the batch starts none after it) is a stop too:
+        // those scenarios did not run, so the exit status must not say they passed.
+        if stopped == 0 && Interruption.isRequested && reports.count < chosen.count {
+            stopped = Interruption.requested
+            let notRun = chosen[reports.count...].map(\.name).joined(separator: ", ")
+            Diagnostics.error("interrupted by \(Interruption.describe(stopped)) before \(notRun) started; nothing was run or saved for \(chosen.count - reports.count == 1 ? "it" : "them")")
+        }
         switch format {
         case .text:
             if output != nil { try emit(reports.map { RunText.render($0, width: 100, color: false, full: ladder.full) }.joined(), to: output) }

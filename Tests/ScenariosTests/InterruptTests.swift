@@ -39,6 +39,16 @@ struct InterruptTests {
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         p.standardError = err
         try p.run()
+        // The moments are counted from when synscope catches the signal (SigCgt in /proc/PID/status,
+        // proc(5)): before that, a signal the parent ignores (a shell's background job) is ignored by
+        // the child too, and one it does not ignore ends it, neither of which is what is tested here.
+        let mask = UInt64(1) << UInt64(signal - 1)
+        for _ in 0..<500 {
+            let status = (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8)) ?? ""
+            let caught = status.split(separator: "\n").first { $0.hasPrefix("SigCgt:") }.flatMap { UInt64($0.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) }
+            if let caught, caught & mask != 0 { break }
+            usleep(10_000)
+        }
         usleep(UInt32(delay * 1_000_000))
         kill(p.processIdentifier, signal)
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
