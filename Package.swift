@@ -48,7 +48,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // What several test targets share: literals for the typed vocabularies.
+        // What several test targets share: literals for the typed vocabularies, running live programs.
         .target(name: "TestSupport", dependencies: ["TraceModel"], path: "Tests/TestSupport"),
         .testTarget(name: "TraceModelTests", dependencies: ["TraceModel"]),
         .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "TraceModel"]),

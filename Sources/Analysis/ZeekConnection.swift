@@ -60,82 +60,104 @@ struct ZeekConnection: Hashable, Sendable {
 
     private static func process(_ s: TCPSegment, endpoint e: inout Endpoint, peer: inout Endpoint,
                                 isOriginator: Bool, history: inout ZeekHistory) {
-        /// The originator's letters are upper case, the responder's lower case (all are ASCII letters).
-        func add(_ letter: UInt8) {
-            history.append(isOriginator ? letter : letter | 0x20)
+        updateHistory(s, endpoint: &e, isOriginator: isOriginator, history: &history)
+        // update_window(): zero windows, except with or after a RST or after the peer's FIN.
+        if s.window == 0, !s.flags.contains(.rst), peer.state != .closed, e.state != .reset {
+            scaled(UInt8(ascii: "W"), &e.zeroWindowCount, &e.zeroWindowThreshold, isOriginator: isOriginator, history: &history)
         }
-        /// `CheckHistory`: appends the letter the first time; true if already seen.
-        func check(_ mask: UInt16, _ letter: UInt8) -> Bool {
-            if e.seen & mask == 0 {
-                e.seen |= mask
-                add(letter)
-                return false
-            }
-            return true
-        }
-        func scaled(_ letter: UInt8, _ count: inout UInt32, _ threshold: inout UInt32) {
-            count += 1
-            if count == threshold {
-                add(letter)
-                let next = threshold &* 10
-                if next <= threshold { count = 0 } else { threshold = next }
-            }
-        }
+        updateLastSeq(s, endpoint: &e, isOriginator: isOriginator, history: &history)
+        updateStateMachine(s, endpoint: &e, peer: &peer, isOriginator: isOriginator, history: &history)
+    }
 
+    /// The originator's letters are upper case, the responder's lower case (all are ASCII letters).
+    @inline(__always)
+    private static func add(_ letter: UInt8, isOriginator: Bool, history: inout ZeekHistory) {
+        history.append(isOriginator ? letter : letter | 0x20)
+    }
+
+    /// `CheckHistory`: appends the letter the first time; true if already seen.
+    @inline(__always)
+    private static func check(_ mask: UInt16, _ letter: UInt8, endpoint e: inout Endpoint, isOriginator: Bool, history: inout ZeekHistory) -> Bool {
+        if e.seen & mask == 0 {
+            e.seen |= mask
+            add(letter, isOriginator: isOriginator, history: &history)
+            return false
+        }
+        return true
+    }
+
+    /// A letter repeated at 1, 10, 100… occurrences (Zeek's `ScaledHistoryEntry`).
+    @inline(__always)
+    private static func scaled(_ letter: UInt8, _ count: inout UInt32, _ threshold: inout UInt32, isOriginator: Bool, history: inout ZeekHistory) {
+        count += 1
+        if count == threshold {
+            add(letter, isOriginator: isOriginator, history: &history)
+            let next = threshold &* 10
+            if next <= threshold { count = 0 } else { threshold = next }
+        }
+    }
+
+    /// `update_history()`: the letters for the segment's flags and payload.
+    @inline(__always)
+    private static func updateHistory(_ s: TCPSegment, endpoint e: inout Endpoint, isOriginator o: Bool, history h: inout ZeekHistory) {
         let f = s.flags
         let len = s.payloadLength
-        let end = s.nextSequence
-        // update_history()
         let bits = (f.contains(.syn) ? 1 : 0) + (f.contains(.fin) ? 1 : 0) + (f.contains(.rst) ? 1 : 0)
         if bits > 1 {
             if f.contains(.fin) && f.contains(.rst) {
-                _ = check(Mask.finRST, UInt8(ascii: "I"))
+                _ = check(Mask.finRST, UInt8(ascii: "I"), endpoint: &e, isOriginator: o, history: &h)
             } else {
-                _ = check(Mask.multiFlag, UInt8(ascii: "Q"))
+                _ = check(Mask.multiFlag, UInt8(ascii: "Q"), endpoint: &e, isOriginator: o, history: &h)
             }
         } else if bits == 1 {
             if f.contains(.syn) {
                 let code = f.contains(.ack) ? UInt8(ascii: "H") : UInt8(ascii: "S")
-                if check(Mask.syn, code), s.sequence != e.lastSYN { add(code) }
+                if check(Mask.syn, code, endpoint: &e, isOriginator: o, history: &h), s.sequence != e.lastSYN { add(code, isOriginator: o, history: &h) }
                 e.lastSYN = s.sequence
             }
             if f.contains(.fin) {
                 let finSeq = s.sequence + UInt32(truncatingIfNeeded: len)
-                if check(Mask.fin, UInt8(ascii: "F")), finSeq != e.lastFIN { add(UInt8(ascii: "F")) }
+                if check(Mask.fin, UInt8(ascii: "F"), endpoint: &e, isOriginator: o, history: &h), finSeq != e.lastFIN {
+                    add(UInt8(ascii: "F"), isOriginator: o, history: &h)
+                }
                 e.lastFIN = finSeq
             }
             if f.contains(.rst) {
-                if check(Mask.rst, UInt8(ascii: "R")), s.sequence != e.lastRST { add(UInt8(ascii: "R")) }
+                if check(Mask.rst, UInt8(ascii: "R"), endpoint: &e, isOriginator: o, history: &h), s.sequence != e.lastRST {
+                    add(UInt8(ascii: "R"), isOriginator: o, history: &h)
+                }
                 e.lastRST = s.sequence
             }
         } else if len > 0 {
-            _ = check(Mask.data, UInt8(ascii: "D"))
+            _ = check(Mask.data, UInt8(ascii: "D"), endpoint: &e, isOriginator: o, history: &h)
         } else if f.contains(.ack) {
-            _ = check(Mask.ack, UInt8(ascii: "A"))
+            _ = check(Mask.ack, UInt8(ascii: "A"), endpoint: &e, isOriginator: o, history: &h)
         }
-        // update_window(): zero windows, except with or after a RST or after the peer's FIN.
-        if s.window == 0, !f.contains(.rst), peer.state != .closed, e.state != .reset {
-            scaled(UInt8(ascii: "W"), &e.zeroWindowCount, &e.zeroWindowThreshold)
-        }
-        // update_last_seq(): payload that does not advance the highest end seen is a retransmission.
-        if let last = e.lastSeq {
-            let delta = end.signedDistance(from: last)
-            let tooLarge: Int32 = 1_048_576
-            if (f.contains(.syn) || f.contains(.rst)) && (delta > tooLarge || delta < -tooLarge) {
-                // untrusted
-            } else if e.state == .reset {
-                // don't trust sequence numbers after a RST
-            } else if delta > 0 {
-                if len > 0 { e.size += Int(min(UInt32(len), UInt32(delta))) }
-                e.lastSeq = end
-            } else if len > 0 {
-                scaled(UInt8(ascii: "T"), &e.retransmitCount, &e.retransmitThreshold)
-            }
-        } else {
+    }
+
+    /// `update_last_seq()`: payload that does not advance the highest end seen is a retransmission.
+    @inline(__always)
+    private static func updateLastSeq(_ s: TCPSegment, endpoint e: inout Endpoint, isOriginator: Bool, history: inout ZeekHistory) {
+        let f = s.flags
+        let len = s.payloadLength
+        let end = s.nextSequence
+        guard let last = e.lastSeq else {
             e.lastSeq = end
             e.size += len
+            return
         }
-        updateStateMachine(s, endpoint: &e, peer: &peer, isOriginator: isOriginator, history: &history)
+        let delta = end.signedDistance(from: last)
+        let tooLarge: Int32 = 1_048_576
+        if (f.contains(.syn) || f.contains(.rst)) && (delta > tooLarge || delta < -tooLarge) {
+            // untrusted
+        } else if e.state == .reset {
+            // don't trust sequence numbers after a RST
+        } else if delta > 0 {
+            if len > 0 { e.size += Int(min(UInt32(len), UInt32(delta))) }
+            e.lastSeq = end
+        } else if len > 0 {
+            scaled(UInt8(ascii: "T"), &e.retransmitCount, &e.retransmitThreshold, isOriginator: isOriginator, history: &history)
+        }
     }
 
     /// `UpdateStateMachine` and the per-state functions it calls.

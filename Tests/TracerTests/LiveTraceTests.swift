@@ -7,11 +7,11 @@ import Testing
 /// and every segment's cause is checked in the JSON against the process that must have caused it.
 /// Live: root or CI=true (under CI they run, never skip).
 enum Live {
-    static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
-    static let enabled = isCI || geteuid() == 0
+    static let isCI = LiveProcess.isCI
+    static let enabled = LiveProcess.enabled
     static let reason: Comment = "trace needs root (namespaces, tracefs, capture); under CI=true it always runs"
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static var binary: String { ProcessInfo.processInfo.environment["SYNSCOPE_BIN"] ?? root.appendingPathComponent(".build/debug/synscope").path }
+    static let root = LiveProcess.root
+    static var binary: String { LiveProcess.binary }
 
     struct Traced {
         var status: Int32
@@ -40,23 +40,12 @@ enum Live {
         defer { try? FileManager.default.removeItem(at: dir) }
         let json = dir.appendingPathComponent("timeline.json").path
         let runs = dir.appendingPathComponent("runs").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["trace", "--format", "json", "--output", json, "--out", runs] + options + ["--"] + command
-        let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        p.standardOutput = try FileHandle(forWritingTo: out)
-        p.standardError = try FileHandle(forWritingTo: err)
-        try p.run()
+        let started = try LiveProcess.start(binary, ["trace", "--format", "json", "--output", json, "--out", runs] + options + ["--"] + command)
         if let (sig, after) = signal {
             usleep(UInt32(after * 1_000_000))
-            kill(p.processIdentifier, sig)
+            kill(started.process.processIdentifier, sig)
         }
-        let deadline = Date().addingTimeInterval(120)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning { p.terminate(); Issue.record("synscope trace did not finish within 120 s") }
-        p.waitUntilExit()
+        let output = started.finish(within: 120, what: "synscope trace")
         let parsed = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))) as? [String: Any] ?? [:]
         let saved = (try? FileManager.default.contentsOfDirectory(atPath: runs))?.first.map { "\(runs)/\($0)" }
         var keep: String?
@@ -64,8 +53,7 @@ enum Live {
             keep = FileManager.default.temporaryDirectory.appendingPathComponent("synscope-trace-\(UUID().uuidString).pcapng").path
             try? FileManager.default.copyItem(atPath: saved, toPath: keep!)
         }
-        return Traced(status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "", json: parsed, pcapng: keep)
+        return Traced(status: output.status, stdout: output.stdout, stderr: output.stderr, json: parsed, pcapng: keep)
     }
 
     static func shell(_ command: String) -> (status: Int32, output: String) {

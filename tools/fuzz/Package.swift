@@ -24,16 +24,18 @@ let package = Package(
         .target(name: "KernelEvents", dependencies: ["TraceModel", "CSystem"]),
         .target(
             name: "Scenarios",
-            dependencies: ["TraceModel", "Sockets", "KernelEvents", "CSystem", "Capture", "PacketWire", "Analysis", .product(name: "Yams", package: "Yams")],
+            dependencies: ["TraceModel", "Sockets", "KernelEvents", "CSystem", "Capture", "Analysis", .product(name: "Yams", package: "Yams")],
             exclude: ["Catalogue"]
         ),
-        .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis", "Capture", "Scenarios"]),
+        .target(name: "Tracer", dependencies: ["TraceModel", "Sockets", "KernelEvents", "CSystem", "Capture", "PacketWire", "Analysis", "Scenarios"]),
+        .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis"]),
+        .target(name: "Session", dependencies: ["TraceModel", "PacketWire", "Capture", "Analysis", "Scenarios", "Tracer", "Reports"]),
         // The packet decoder, every link type.
         .executableTarget(name: "PacketWireFuzz", dependencies: ["PacketWire", "TraceModel"]),
         // The pcapng block scanner that finds synscope's metadata.
         .executableTarget(name: "PcapngScanFuzz", dependencies: ["Capture"]),
         // A saved run's metadata: JSON decoding, its checks, and the rebuilt run.
-        .executableTarget(name: "MetadataFuzz", dependencies: ["Capture", "Scenarios", "Reports", "TraceModel"]),
+        .executableTarget(name: "MetadataFuzz", dependencies: ["Capture", "Scenarios", "Session", "Reports", "Analysis", "TraceModel"]),
         // The scenario-file parser (YAML).
         .executableTarget(name: "ScenarioFileFuzz", dependencies: ["Scenarios"]),
     ],

@@ -1,7 +1,9 @@
+import Analysis
 import Capture
 import Glibc
 import Reports
 import Scenarios
+import Session
 import TraceModel
 
 /// The packets of synscope's recordings (captures/run-*.pcapng), by scenario:
