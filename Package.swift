@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-/// The per-packet modules: release builds leave out the run-time exclusivity
+/// The per-packet modules (and Session, whose Pipeline holds the packet loop): release builds leave out the run-time exclusivity
 /// checks on class properties (swift_beginAccess, ~8% of `analyze`). Debug
 /// builds, which the tests use, keep them.
 let perPacket: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
@@ -40,7 +40,8 @@ let package = Package(
         // Reports only renders: a Timeline, a run's record, connections.
         .target(name: "Reports", dependencies: ["TraceModel", "PacketWire", "Analysis"]),
         // A run or a saved run end to end: the saved-run format and the one pipeline.
-        .target(name: "Session", dependencies: ["TraceModel", "PacketWire", "Capture", "Analysis", "Scenarios", "Tracer", "Reports"]),
+        .target(name: "Session", dependencies: ["TraceModel", "PacketWire", "Capture", "Analysis", "Scenarios", "Tracer", "Reports"],
+                swiftSettings: perPacket),
         .executableTarget(
             name: "synscope",
             dependencies: [

@@ -15,7 +15,7 @@ extension ReportInput {
         if let run = try SavedRun.load(path: path) { return .run(run) }
         var connections: [Connection] = []
         var packets: [CapturedPacket] = []
-        try Pipeline.run(.file(path), track: .init(keepSegments: true, keepSegmentsUpToID: segmentsUpToID), each: { r, _ in
+        try Pipeline.run(.file(path), track: .init(keepSegments: true, keepSegmentsUpToID: segmentsUpToID), each: { r in
             if keepPackets { packets.append(r.copy()) }
             if r.frame % 50_000 == 0 { progress?(r.frame) }
         }, finished: { connections += $0 })

@@ -35,8 +35,8 @@ extension RunRecord {
         var segments: [TCPSegment] = []
         var datagrams: [Datagram] = []
         // In memory: no read error can happen.
-        try? Pipeline.run(.packets(packets), decode: true, each: { r, decoded in
-            guard let decoded else { return }
+        try? Pipeline.run(.packets(packets), each: { r in
+            let decoded = PacketDecoder.decode(r.bytes, linkType: r.linkType, originalLength: r.originalLength)
             if let s = TCPSegment(decoded, frame: r.frame, time: r.timestamp) {
                 segments.append(s)
             } else if let d = Datagram(decoded, frame: r.frame, time: r.timestamp) {

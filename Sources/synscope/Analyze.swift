@@ -6,9 +6,7 @@ import Reports
 import Session
 import TraceModel
 
-enum AnalyzeFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, jsonl
-}
+extension ConnectionListing.Format: ExpressibleByArgument {}
 
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +21,7 @@ struct Analyze: ParsableCommand {
     var files: [String]
 
     @Option(help: "Output format: text, json ({\"connections\":[...]}) or jsonl (one connection per line).")
-    var format: AnalyzeFormat = .text
+    var format: ConnectionListing.Format = .text
 
     @Option(help: "Show the annotated timeline of the connection with this id.")
     var connection: Int?
@@ -47,11 +45,16 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         let selector = try filter.map { try ConnectionFilter($0) }
-        let settings = AnalyzeSettings(format: format, timeline: timeline, connection: connection, selector: selector)
+        let options = ConnectionListing.Options(format: format, timeline: timeline, connection: connection, selector: selector)
         var failed = false
         var all: [Connection] = []
         Jobs.run(files, jobs: jobs ?? Jobs.defaultCount, { path, out in
-            settings.analyze(path, to: out)
+            do throws(CaptureError) {
+                return try ConnectionListing.write(path, options: options) { out.write($0) }
+            } catch {
+                out.error(error.description)
+                return []
+            }
         }, done: { connections, out in
             all += connections
             if out.failed { failed = true }
@@ -60,45 +63,5 @@ struct Analyze: ParsableCommand {
             StandardOutput.write(ConnectionJSON.document(all.sorted(by: { $0.start < $1.start }), includeSegments: timeline || connection != nil).bytes)
         }
         if failed { throw ExitCode(ExitStatus.unreadableInput.rawValue) }
-    }
-}
-
-/// What `analyze` does with one file, independent of the others.
-struct AnalyzeSettings: Sendable {
-    let format: AnalyzeFormat
-    let timeline: Bool
-    let connection: Int?
-    let selector: ConnectionFilter?
-
-    /// Analyzes `path`, writing to `out`; returns the connections `--format json` collects.
-    func analyze(_ path: String, to out: FileOutput) -> [Connection] {
-        var all: [Connection] = []
-        do throws(CaptureError) {
-            // A run that synscope saved: rebuild its correlated timeline.
-            if timeline || connection == nil, format != .jsonl, let record = try SavedRun.load(path: path) {
-                var sink = ByteSink()
-                switch format {
-                case .text: sink.append(RunText.render(record))
-                case .json, .jsonl: sink.append(RunJSON.render([record]))
-                }
-                out.write(sink)
-                return all
-            }
-            let segments = timeline || connection != nil
-            var writer = ConnectionWriter(format: format == .text ? .text : .jsonl, segments: segments)
-            defer { out.write(writer.sink) }
-            try Pipeline.run(.file(path), track: .init(keepSegments: segments), finished: { finished in
-                for c in finished where selector?.matches(c) ?? true && (connection == nil || c.id == connection) {
-                    if format == .json { all.append(c) } else { writer.append(c) }
-                }
-                if writer.sink.count >= 1 << 16 {
-                    out.write(writer.sink)
-                    writer.sink.removeAll()
-                }
-            })
-        } catch {
-            out.error(error.description)
-        }
-        return all
     }
 }

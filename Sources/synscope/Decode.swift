@@ -1,6 +1,5 @@
 import ArgumentParser
 import Capture
-import PacketWire
 import Reports
 import Session
 import TraceModel
@@ -60,16 +59,6 @@ struct Decode: ParsableCommand {
 
     private static func decode(_ path: String, format: PacketFormatter.Format, relative: Bool,
                                to out: FileOutput) throws(CaptureError) {
-        var formatter = PacketFormatter(format: format, relative: relative)
-        var sink = ByteSink()
-        defer { out.write(sink) }
-        try Pipeline.run(.file(path), decode: true, each: { record, decoded in
-            formatter.append(frame: record.frame, timestamp: record.timestamp, bytes: record.bytes,
-                             originalLength: record.originalLength, decoded: decoded!, to: &sink)
-            if sink.count >= 1 << 16 {
-                out.write(sink)
-                sink.removeAll()
-            }
-        })
+        try DecodeListing.write(path, format: format, relative: relative) { out.write($0) }
     }
 }
