@@ -49,14 +49,7 @@ public enum CauseWording {
     /// `delayed-ack`, `retransmission`… for a kernel timer function, in the
     /// vocabulary of inferred timer causes.
     public static func timerKind(_ function: String, segment: AnnotatedSegment) -> TimerKind {
-        switch function {
-        case "tcp_delack_timer", "tcp_delack_timer_handler": .delayedAck
-        case "tcp_keepalive_timer": .keepalive
-        case "reqsk_timer_handler": .retransmission
-        case "tcp_write_timer", "tcp_write_timer_handler":
-            segment.findings.contains(.zeroWindowProbe) ? .zeroWindowProbe : .retransmission
-        default: TimerKind(rawValue: function)
-        }
+        TimerKind(kernelFunction: function, zeroWindowProbe: segment.findings.contains(.zeroWindowProbe))
     }
 
     /// `SYN`, `SYN-ACK`, `FIN`, `RST`, `4 bytes`, `ACK`.

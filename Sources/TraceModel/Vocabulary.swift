@@ -132,6 +132,19 @@ public struct TimerKind: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let zeroWindowProbe = TimerKind(rawValue: "zero-window-probe")
     /// Nothing tells which timer or call sent it.
     public static let unknown = TimerKind(rawValue: "unknown")
+
+    /// The kind of the kernel timer function that fired (timer:timer_expire_entry's `function`,
+    /// net/ipv4/tcp_timer.c, net/ipv4/inet_connection_sock.c); tcp_write_timer also sends zero-window
+    /// probes, which only the segment tells apart. Another function is its own kind, by its name.
+    public init(kernelFunction function: String, zeroWindowProbe: Bool) {
+        switch function {
+        case "tcp_delack_timer", "tcp_delack_timer_handler": self = .delayedAck
+        case "tcp_keepalive_timer": self = .keepalive
+        case "reqsk_timer_handler": self = .retransmission
+        case "tcp_write_timer", "tcp_write_timer_handler": self = zeroWindowProbe ? .zeroWindowProbe : .retransmission
+        default: self.init(rawValue: function)
+        }
+    }
 }
 
 /// Why the kernel sent an RST: `tcp_send_reset`'s reason (include/net/rstreason.h).
