@@ -150,7 +150,7 @@ enum HTMLDiagramBuilder {
         for e in t.entries {
             switch e {
             case .syscall(let c): brief[c.index] = "#\(c.index) \(c.event.call)() on \(c.event.socket)"
-            case .segment(let s): brief[s.index] = "#\(s.index) [\(s.segment.flags.tcpdumpNotation)]"
+            case .segment(let s): brief[s.index] = "#\(s.index) " + SegmentLabel(s).flagText
             case .datagram(let d): brief[d.index] = "#\(d.index) \(d.token)"
             }
         }
@@ -250,7 +250,7 @@ enum HTMLDiagramBuilder {
                 if let l = laneOf(originator, on: seg.flow), s.annotated.states.originator != .unknown { states[l] = s.annotated.states.originator.name }
                 let fromName = laneList[from].name
                 let toName = laneList[to].name
-                let title = segmentTitle(heading: "#\(s.index) [\(seg.flags.tcpdumpNotation)] \(fromName) → \(toName)", a: s.annotated,
+                let title = segmentTitle(heading: "#\(s.index) \(SegmentLabel(s).flagText) \(fromName) → \(toName)", a: s.annotated,
                                          time: "+\(ms(seg.time)) ms", cause: CauseLabel.segment(s, describe: describe), explanation: s.explanation + (s.fate.map { "; " + CauseWording.fate($0) } ?? ""),
                                          states: "\(s.originatorName) \(s.annotated.states.originator.name), \(s.responderName) \(s.annotated.states.responder.name)")
                 row = HTMLDiagram.Row(time: ms(seg.time), item: .arrow(arrow(s.annotated, index: s.index, from: from, to: to)),
@@ -323,13 +323,11 @@ enum HTMLDiagramBuilder {
 
     static func arrow(_ a: AnnotatedSegment, index: Int, from: Int, to: Int) -> HTMLDiagram.Arrow {
         let seg = a.segment
-        var label = "seq \(a.relativeSequence)"
-        if let ack = a.relativeAcknowledgment { label += " ack \(ack)" }
-        label += " len \(seg.payloadLength)"
+        let label = SegmentLabel(a)
         let kind: String
         if seg.isRST { kind = "rst" } else if seg.isSYN { kind = "syn" } else if seg.isFIN { kind = "fin" } else if seg.payloadLength > 0 { kind = "data" } else { kind = "ack" }
         let alert: HTMLDiagram.Alert? = seg.isRST ? .rst : (a.findings.isEmpty ? nil : .finding)
-        return HTMLDiagram.Arrow(segment: true, index: index, from: from, to: to, flags: "[\(seg.flags.tcpdumpNotation)]", label: label,
+        return HTMLDiagram.Arrow(segment: true, index: index, from: from, to: to, flags: label.flagText, label: label.numbers,
                                  kind: kind, alert: alert, findings: a.findings.map(\.name),
                                  dashed: a.findings.contains(.retransmission) || a.findings.contains(.spuriousRetransmission) || a.findings.contains(.fastRetransmission))
     }
@@ -368,7 +366,7 @@ enum HTMLDiagramBuilder {
         var lines = [heading,
                      "time: \(time) (frame \(seg.frame))",
                      "flow: \(seg.flow.source.hostPort) → \(seg.flow.destination.hostPort) (\(a.direction.rawValue))",
-                     "flags: [\(seg.flags.tcpdumpNotation)] (\(flagNames(seg.flags)))",
+                     "flags: \(SegmentLabel(a).flagText) (\(flagNames(seg.flags)))",
                      "seq: \(a.relativeSequence) relative, \(seg.sequence.rawValue) raw",
                      "ack: " + (a.relativeAcknowledgment.map { "\($0) relative, \(seg.acknowledgment.rawValue) raw" } ?? "— (ACK clear; field \(seg.acknowledgment.rawValue))"),
                      "window: \(seg.window) (raw, unscaled)",
@@ -410,7 +408,7 @@ enum HTMLDiagramBuilder {
             let toLane = selfConnect ? 0 : 1 - fromLane
             let t = "+" + Timestamp.milliseconds(seg.time.nanoseconds - c.start.nanoseconds) + " ms"
             let dir = a.direction == .originator ? "originator → responder" : "responder → originator"
-            let title = segmentTitle(heading: "frame \(seg.frame) (segment \(i + 1) of \(n)): [\(seg.flags.tcpdumpNotation)] \(dir)", a: a, time: t,
+            let title = segmentTitle(heading: "frame \(seg.frame) (segment \(i + 1) of \(n)): \(SegmentLabel(a).flagText) \(dir)", a: a, time: t,
                                      cause: nil, explanation: nil,
                                      states: "originator \(a.states.originator.name), responder \(a.states.responder.name)")
             var note = "win \(seg.window)"

@@ -80,7 +80,7 @@ public enum MarkdownReport {
             case .syscall(let c):
                 s += "| \(c.index) | \(ms) | `\(cell((c.event.thread.map { "[\($0)] " } ?? "") + c.event.strace))` | \(cell(c.event.socket)) | |\n"
             case .segment(let g):
-                s += "| \(g.index) | \(ms) | `[\(g.segment.flags.tcpdumpNotation)]` \(cell(g.sender ?? "kernel")) | \(CauseLabel.segment(g)) | \(cell(g.explanation + (g.fate.map { "; " + CauseWording.fate($0) } ?? ""))) |\n"
+                s += "| \(g.index) | \(ms) | `\(SegmentLabel(g).flagText)` \(cell(g.sender ?? "kernel")) | \(CauseLabel.segment(g)) | \(cell(g.explanation + (g.fate.map { "; " + CauseWording.fate($0) } ?? ""))) |\n"
             case .datagram(let d):
                 s += "| \(d.index) | \(ms) | `\(d.token)` \(cell(d.sender ?? "kernel")) | \(CauseLabel.datagram(d)) | \(cell(d.explanation)) |\n"
             }
@@ -107,9 +107,7 @@ public enum MarkdownReport {
             for a in c.segments.prefix(diagramLimit) {
                 let (from, to) = a.direction == .originator ? ("O", "R") : ("R", "O")
                 let arrow = a.segment.isRST ? "-x" : (a.findings.contains(.retransmission) ? "--)" : "->>")
-                var l = "[\(a.segment.flags.tcpdumpNotation)] seq \(a.relativeSequence)"
-                if let ack = a.relativeAcknowledgment { l += " ack \(ack)" }
-                l += " len \(a.segment.payloadLength)"
+                var l = SegmentLabel(a).text
                 if !a.findings.isEmpty { l += " (" + a.findings.map(\.name).joined(separator: ", ") + ")" }
                 s += "    \(from)\(arrow)\(to): \(text(l))\n"
             }

@@ -73,9 +73,7 @@ public enum TimelineText {
                     i += run.count
                     continue
                 }
-                var label = "[\(s.segment.flags.tcpdumpNotation)] seq \(s.annotated.relativeSequence)"
-                if let a = s.annotated.relativeAcknowledgment { label += " ack \(a)" }
-                label += " len \(s.segment.payloadLength) win \(s.segment.window)"
+                var label = SegmentLabel(s).text + " win \(s.segment.window)"
                 let to = receiverColumn(s, lanes: lanes, t: t, fold: fold)
                 if column(s.sender) == nil { label += " from \(s.segment.flow.source.hostPort)" }
                 if to == nil && s.segment.flow.source != s.segment.flow.destination { label += " to \(s.segment.flow.destination.hostPort)" }
