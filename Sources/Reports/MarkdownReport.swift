@@ -64,7 +64,7 @@ public enum MarkdownReport {
                 let receiver = r.timeline.segments.first { $0.segment.flow == g.segment.flow.reversed && $0.sender != nil }?.sender
                 let to = g.segment.flow.source == g.segment.flow.destination ? from : id(for: receiver, address: g.segment.flow.destination)
                 let arrow = g.segment.isRST ? "-x" : (g.cause == .timer("retransmission") ? "--)" : "->>")
-                messages += "    \(from)\(arrow)\(to): \(text("#\(g.index)")) \(label(g))\n"
+                messages += "    \(from)\(arrow)\(to): \(text("#\(g.index)")) \(text(SegmentLabel(g).text))\n"
             case .datagram(let d):
                 let from = id(for: d.sender, address: d.source)
                 let to = id(for: nil, address: d.destination)
@@ -122,12 +122,6 @@ public enum MarkdownReport {
         return s
     }
 
-    static func label(_ g: TimelineSegment) -> String {
-        var l = "[\(g.segment.flags.tcpdumpNotation)] seq \(g.annotated.relativeSequence)"
-        if let a = g.annotated.relativeAcknowledgment { l += " ack \(a)" }
-        if g.segment.payloadLength > 0 { l += " len \(g.segment.payloadLength)" }
-        return text(l)
-    }
 
     /// Text safe inside a Mermaid message: no ';' (a statement separator) or '#' (entity start).
     static func text(_ s: String) -> String {
