@@ -159,10 +159,7 @@ enum HTMLDiagramBuilder {
         // The lane of each end of a connection: the socket that sent from it
         // on this flow (two accepted sockets share the listener's address),
         // else whoever has the address.
-        var senderLane: [DirectedFlow: Int] = [:]
-        for s in t.segments {
-            if let n = s.sender, let l = lanes.index[.socket(n)], senderLane[s.segment.flow] == nil { senderLane[s.segment.flow] = l }
-        }
+        let receivers = Receivers(t)
         // A SYN nobody answered went to the listener, if one has the address.
         var listener: [SocketAddress: Int] = [:]
         for c in t.syscalls {
@@ -172,7 +169,7 @@ enum HTMLDiagramBuilder {
         }
         func laneOf(_ a: SocketAddress, on flow: DirectedFlow) -> Int? {
             let directed = flow.source == a ? flow : flow.reversed
-            return senderLane[directed] ?? listener[a] ?? lanes.lane(a)
+            return receivers.firstSender(on: directed).flatMap { lanes.index[.socket($0)] } ?? listener[a] ?? lanes.lane(a)
         }
         // Lanes take their states from the kernel's snapshots before and
         // after they are an endpoint on the wire, and from the segments while

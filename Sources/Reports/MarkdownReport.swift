@@ -53,6 +53,7 @@ public enum MarkdownReport {
             declarations += "    participant \(id) as \(text(key))\n"
             return id
         }
+        let receivers = Receivers(r.timeline)
         for entry in r.timeline.entries {
             switch entry {
             case .syscall(let c):
@@ -61,8 +62,7 @@ public enum MarkdownReport {
                 messages += "    Note over \(lane): \(text("#\(c.index) \(c.event.call)() = \(outcome)"))\n"
             case .segment(let g):
                 let from = id(for: g.sender, address: g.segment.flow.source)
-                let receiver = r.timeline.segments.first { $0.segment.flow == g.segment.flow.reversed && $0.sender != nil }?.sender
-                let to = g.segment.flow.source == g.segment.flow.destination ? from : id(for: receiver, address: g.segment.flow.destination)
+                let to = id(for: receivers.receiver(of: g), address: g.segment.flow.destination)
                 let arrow = g.segment.isRST ? "-x" : (g.cause == .timer("retransmission") ? "--)" : "->>")
                 messages += "    \(from)\(arrow)\(to): \(text("#\(g.index)")) \(text(SegmentLabel(g).text))\n"
             case .datagram(let d):
