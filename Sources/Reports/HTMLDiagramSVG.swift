@@ -103,8 +103,8 @@ extension HTMLDiagram {
             }
             let top = y
             var height: Double
-            let noteLines = Self.wrap(row.note, width: noteChars)
-            let asideLines = row.aside.isEmpty ? [] : Self.wrap(row.aside, width: noteChars + 6)
+            let noteLines = TextWrap.lines(row.note, width: noteChars, breakingLongWords: true)
+            let asideLines = row.aside.isEmpty ? [] : TextWrap.lines(row.aside, width: noteChars + 6, breakingLongWords: true)
             switch row.item {
             case .call(let lane, let index, let text, let error):
                 height = 26
