@@ -66,11 +66,12 @@ public enum ConnectionText {
             let seg = a.segment
             let ms = ConnectionWording.milliseconds(seg.time.nanoseconds - c.start.nanoseconds)
             let dir = a.direction == .originator ? "O>R" : "R>O"
-            let ack = a.relativeAcknowledgment.map(String.init) ?? "-"
+            let label = SegmentLabel(a)
+            let ack = label.acknowledgment.map(String.init) ?? "-"
             let states = "\(a.states.originator.name) / \(a.states.responder.name)"
             var line = "  " + pad(String(seg.frame), 7) + "  " + pad(ms, 9) + "  " + dir + "   "
-            line += pad("[\(seg.flags.tcpdumpNotation)]", 6) + " " + pad(String(a.relativeSequence), 10) + "  "
-            line += pad(ack, 10) + "  " + pad(String(seg.payloadLength), 5) + "  " + pad(states, 38)
+            line += pad(label.flagText, 6) + " " + pad(String(label.sequence), 10) + "  "
+            line += pad(ack, 10) + "  " + pad(String(label.length), 5) + "  " + pad(states, 38)
             let f = ConnectionWording.findings(a.findings)
             if !f.isEmpty { line += " " + f.joined(separator: ",") }
             s += line.trailingSpacesRemoved + "\n"
@@ -114,9 +115,7 @@ extension ConnectionText {
                     continue
                 }
             }
-            var label = "[\(a.segment.flags.tcpdumpNotation)] seq \(a.relativeSequence)"
-            if let ack = a.relativeAcknowledgment { label += " ack \(ack)" }
-            label += " len \(a.segment.payloadLength)"
+            let label = SegmentLabel(a).text
             let (from, to) = a.direction == .originator ? (0, 1) : (1, 0)
             l.arrow(ms, from: from, to: c.originator == c.responder ? 0 : to, label: label, flags: a.segment.flags,
                     dashed: a.findings.contains(.retransmission))

@@ -70,11 +70,7 @@ public enum ConnectionJSON {
         s.append("{\"frame\":"); s.append(decimal: seg.frame)
         s.append(",\"time\":\""); s.append(timestamp: seg.time)
         s.append("\",\"from\":"); s.append(jsonString: a.direction.rawValue)
-        s.append(",\"flags\":\""); s.appendFlags(seg.flags); s.append("\"")
-        s.append(",\"rel_seq\":"); s.append(decimal: a.relativeSequence)
-        s.append(",\"rel_ack\":")
-        if let ack = a.relativeAcknowledgment { s.append(decimal: ack) } else { s.append("null") }
-        s.append(",\"payload_len\":"); s.append(decimal: seg.payloadLength)
+        s.append(","); SegmentLabel(a).appendJSON(to: &s)
         s.append(",\"window\":"); s.append(decimal: seg.window)
         s.append(",\"findings\":[")
         for (i, f) in a.findings.enumerated() {

@@ -119,30 +119,6 @@ struct HTMLDiagram {
         return right
     }
 
-    /// Word-wraps `text` to lines of at most `width` characters.
-    static func wrap(_ text: String, width: Int) -> [String] {
-        var lines: [String] = []
-        var line = ""
-        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
-            if !line.isEmpty && line.count + 1 + word.count > width {
-                lines.append(line)
-                line = ""
-            }
-            if word.count > width && line.isEmpty {
-                var w = Substring(word)
-                while w.count > width {
-                    lines.append(String(w.prefix(width)))
-                    w = w.dropFirst(width)
-                }
-                line = String(w)
-                continue
-            }
-            line += (line.isEmpty ? "" : " ") + word
-        }
-        if !line.isEmpty { lines.append(line) }
-        return lines
-    }
-
     static func stateColor(_ state: String) -> (fill: String, stroke: String) {
         switch state {
         case "LISTEN": ("#efe3f6", "#8e44ad")

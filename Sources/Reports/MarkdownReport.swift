@@ -53,6 +53,7 @@ public enum MarkdownReport {
             declarations += "    participant \(id) as \(text(key))\n"
             return id
         }
+        let receivers = Receivers(r.timeline)
         for entry in r.timeline.entries {
             switch entry {
             case .syscall(let c):
@@ -61,10 +62,9 @@ public enum MarkdownReport {
                 messages += "    Note over \(lane): \(text("#\(c.index) \(c.event.call)() = \(outcome)"))\n"
             case .segment(let g):
                 let from = id(for: g.sender, address: g.segment.flow.source)
-                let receiver = r.timeline.segments.first { $0.segment.flow == g.segment.flow.reversed && $0.sender != nil }?.sender
-                let to = g.segment.flow.source == g.segment.flow.destination ? from : id(for: receiver, address: g.segment.flow.destination)
+                let to = id(for: receivers.receiver(of: g), address: g.segment.flow.destination)
                 let arrow = g.segment.isRST ? "-x" : (g.cause == .timer(.retransmission) ? "--)" : "->>")
-                messages += "    \(from)\(arrow)\(to): \(text("#\(g.index)")) \(label(g))\n"
+                messages += "    \(from)\(arrow)\(to): \(text("#\(g.index)")) \(text(SegmentLabel(g).text))\n"
             case .datagram(let d):
                 let from = id(for: d.sender, address: d.source)
                 let to = id(for: nil, address: d.destination)
@@ -80,7 +80,7 @@ public enum MarkdownReport {
             case .syscall(let c):
                 s += "| \(c.index) | \(ms) | `\(cell((c.event.thread.map { "[\($0)] " } ?? "") + c.event.strace))` | \(cell(c.event.socket)) | |\n"
             case .segment(let g):
-                s += "| \(g.index) | \(ms) | `[\(g.segment.flags.tcpdumpNotation)]` \(cell(g.sender ?? "kernel")) | \(CauseLabel.segment(g)) | \(cell(g.explanation + (g.fate.map { "; " + CauseWording.fate($0) } ?? ""))) |\n"
+                s += "| \(g.index) | \(ms) | `\(SegmentLabel(g).flagText)` \(cell(g.sender ?? "kernel")) | \(CauseLabel.segment(g)) | \(cell(g.explanation + (g.fate.map { "; " + CauseWording.fate($0) } ?? ""))) |\n"
             case .datagram(let d):
                 s += "| \(d.index) | \(ms) | `\(d.token)` \(cell(d.sender ?? "kernel")) | \(CauseLabel.datagram(d)) | \(cell(d.explanation)) |\n"
             }
@@ -107,9 +107,7 @@ public enum MarkdownReport {
             for a in c.segments.prefix(diagramLimit) {
                 let (from, to) = a.direction == .originator ? ("O", "R") : ("R", "O")
                 let arrow = a.segment.isRST ? "-x" : (a.findings.contains(.retransmission) ? "--)" : "->>")
-                var l = "[\(a.segment.flags.tcpdumpNotation)] seq \(a.relativeSequence)"
-                if let ack = a.relativeAcknowledgment { l += " ack \(ack)" }
-                l += " len \(a.segment.payloadLength)"
+                var l = SegmentLabel(a).text
                 if !a.findings.isEmpty { l += " (" + a.findings.map(\.name).joined(separator: ", ") + ")" }
                 s += "    \(from)\(arrow)\(to): \(text(l))\n"
             }
@@ -124,12 +122,6 @@ public enum MarkdownReport {
         return s
     }
 
-    static func label(_ g: TimelineSegment) -> String {
-        var l = "[\(g.segment.flags.tcpdumpNotation)] seq \(g.annotated.relativeSequence)"
-        if let a = g.annotated.relativeAcknowledgment { l += " ack \(a)" }
-        if g.segment.payloadLength > 0 { l += " len \(g.segment.payloadLength)" }
-        return text(l)
-    }
 
     /// Text safe inside a Mermaid message: no ';' (a statement separator) or '#' (entity start).
     static func text(_ s: String) -> String {

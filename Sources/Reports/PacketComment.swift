@@ -15,11 +15,10 @@ public enum PacketComment {
         "synscope #\(d.index) \(CauseLabel.datagram(d)): \(d.explanation)"
     }
 
-    /// A segment of a plain capture: its connection, direction, states after it and findings.
+    /// A segment of a plain capture: its connection, direction, label, states after it and findings.
     public static func text(_ a: AnnotatedSegment) -> String {
         var text = "synscope conn #\(a.connection) \(a.direction == .originator ? "originator→responder" : "responder→originator") "
-        text += "[\(a.segment.flags.tcpdumpNotation)] seq \(a.relativeSequence)"
-        if let ack = a.relativeAcknowledgment { text += " ack \(ack)" }
+        text += SegmentLabel(a).text
         text += "; states after: originator \(a.states.originator.name), responder \(a.states.responder.name)"
         if !a.findings.isEmpty { text += "; findings: " + a.findings.map(\.name).joined(separator: ", ") }
         return text

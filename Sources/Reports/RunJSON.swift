@@ -198,11 +198,7 @@ public enum RunJSON {
         s.append(",\"dport\":"); s.append(decimal: seg.flow.destination.port)
         s.append(",\"sender\":")
         if let n = g.sender { s.append(jsonString: n) } else { s.append("null") }
-        s.append(",\"flags\":"); s.append(jsonString: seg.flags.tcpdumpNotation)
-        s.append(",\"rel_seq\":"); s.append(decimal: g.annotated.relativeSequence)
-        s.append(",\"rel_ack\":")
-        if let a = g.annotated.relativeAcknowledgment { s.append(decimal: a) } else { s.append("null") }
-        s.append(",\"payload_len\":"); s.append(decimal: seg.payloadLength)
+        s.append(","); SegmentLabel(g).appendJSON(to: &s)
         s.append(",\"connection\":"); s.append(decimal: g.annotated.connection)
         s.append(",\"cause\":")
         cause(g.cause, source: g.source, &s)

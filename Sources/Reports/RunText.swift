@@ -59,16 +59,6 @@ public enum RunText {
 
     /// `text` wrapped at word boundaries to `width` columns, each line after `indent`.
     public static func wrap(_ text: String, width: Int, indent: String = "") -> String {
-        var lines: [String] = []
-        var line = ""
-        for word in text.split(separator: " ") {
-            if indent.count + line.count + word.count + 1 > width && !line.isEmpty {
-                lines.append(indent + line)
-                line = ""
-            }
-            line += (line.isEmpty ? "" : " ") + word
-        }
-        if !line.isEmpty { lines.append(indent + line) }
-        return lines.joined(separator: "\n")
+        TextWrap.lines(text, width: width - indent.count).map { indent + $0 }.joined(separator: "\n")
     }
 }

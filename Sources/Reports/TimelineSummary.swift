@@ -36,16 +36,8 @@ public enum TimelineSummary {
         for s in t.segments { byConnection[s.annotated.connection, default: []].append(s) }
         let calls = Dictionary(t.syscalls.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
         func cause(_ s: TimelineSegment) -> String {
-            var text: String
-            switch s.cause {
-            case .syscall(let i):
-                let c = calls[i]
-                text = (c.map { "\($0.event.call)() " } ?? "a call ") + (c?.event.socket ?? s.sender ?? s.segment.flow.source.hostPort)
-            case .reply: text = "kernel reply" + (s.kernel?.resetReason.map { " (\($0))" } ?? "")
-            case .timer(let name): text = "timer " + (s.kernel?.timer ?? name.rawValue)
-            case .untraced(let task): text = "task \(task) (not traced)"
-            }
-            return s.source == .inferred ? text + " (inferred)" : text
+            if case .syscall(let i) = s.cause { return CauseLabel.closing(s, call: calls[i]) }
+            return CauseLabel.closing(s, call: nil)
         }
         return t.connections.map { c in
             let segs = byConnection[c.id] ?? []

@@ -18,6 +18,7 @@ public enum TimelineText {
         ladder.header()
         let start = t.entries.first?.time ?? Timestamp(nanoseconds: 0)
         func column(_ name: String?) -> Int? { name.flatMap { lanes.firstIndex(of: fold[$0] ?? $0) } }
+        let receivers = Receivers(t)
         var lastStates: [Int: ConnectionStates] = [:]
         // The kernel's own state changes (inet_sock_set_state), shown after the entry they follow.
         let changes = t.stateChanges
@@ -73,10 +74,8 @@ public enum TimelineText {
                     i += run.count
                     continue
                 }
-                var label = "[\(s.segment.flags.tcpdumpNotation)] seq \(s.annotated.relativeSequence)"
-                if let a = s.annotated.relativeAcknowledgment { label += " ack \(a)" }
-                label += " len \(s.segment.payloadLength) win \(s.segment.window)"
-                let to = receiverColumn(s, lanes: lanes, t: t, fold: fold)
+                var label = SegmentLabel(s).text + " win \(s.segment.window)"
+                let to = column(receivers.receiver(of: s))
                 if column(s.sender) == nil { label += " from \(s.segment.flow.source.hostPort)" }
                 if to == nil && s.segment.flow.source != s.segment.flow.destination { label += " to \(s.segment.flow.destination.hostPort)" }
                 ladder.arrow(ms, from: column(s.sender), to: to, label: label, flags: s.segment.flags, dashed: s.cause == .timer(.retransmission))
@@ -123,16 +122,5 @@ public enum TimelineText {
             if s.state == .listen { text += " (accept queue \(s.receiveQueue), SYN queue \(s.synQueue ?? 0))" }
             return text
         }.joined(separator: ", ")
-    }
-
-    static func receiverColumn(_ s: TimelineSegment, lanes: [String], t: Timeline, fold: [String: String] = [:]) -> Int? {
-        let flow = s.segment.flow
-        func lane(_ n: String?) -> Int? { n.flatMap { lanes.firstIndex(of: fold[$0] ?? $0) } }
-        if flow.source == flow.destination { return lane(s.sender) }
-        // The lane of the segment that goes the other way with a known sender.
-        if let back = t.segments.first(where: { $0.segment.flow == flow.reversed && $0.sender != nil }) {
-            return lane(back.sender)
-        }
-        return nil
     }
 }
