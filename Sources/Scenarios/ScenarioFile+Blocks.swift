@@ -1,6 +1,6 @@
 import Yams
 
-/// Thread and repeat blocks, and the expectations on a step's outputs.
+/// Step lists, thread and repeat blocks, and which steps keep a kernel snapshot.
 extension Parser {
     mutating func append(_ step: Step, node: Node, timeout: Int = StepInfo.defaultTimeoutMilliseconds) {
         steps.append(step)
@@ -81,50 +81,5 @@ extension Parser {
         case .sequence(let q):
             return .sequence(Node.Sequence(q.map { substitute($0, i) }, q.tag, q.style, q.mark))
         }
-    }
-
-    /// `address`, `peer`, `accepted`, `raised` and the queue keys of a step.
-    mutating func outputExpectations(verb: String, step: Step, index: Int, arg: (String) -> Node?) throws(ScenarioFileError) {
-        let isAccept: Bool
-        if case .accept = step { isAccept = true } else { isAccept = false }
-        if let n = arg("address") ?? nil, verb == "getsockname" || isAccept {
-            expectations.append(.outputMatches(step: index, name: "addr", pattern: try string(n, "address")))
-        }
-        if let n = arg("peer") {
-            guard isAccept else { throw fail(n, "only accept reports a peer") }
-            expectations.append(.outputMatches(step: index, name: "peer", pattern: try string(n, "peer")))
-        }
-        if let n = arg("accepted") {
-            guard isAccept else { throw fail(n, "accepted is for accept steps") }
-            let client = try string(n, "accepted")
-            guard sockets.contains(client) else { throw fail(n, "no socket named '\(client)' at this point") }
-            expectations.append(.accepted(step: index, client: client))
-        }
-        if let n = arg("raised") {
-            let text = try string(n, "raised")
-            guard text == "SIGPIPE" || text == "none" else { throw fail(n, "raised must be SIGPIPE or none") }
-            expectations.append(.raised(step: index, signal: text == "none" ? nil : text))
-        }
-        for field in ["recv_q", "send_q", "accept_queue", "syn_queue"] {
-            guard let n = arg(field) else { continue }
-            if n.mapping != nil {
-                for (socket, sn, v) in try mapping(n, field) {
-                    guard sockets.contains(socket) else { throw fail(sn, "no socket named '\(socket)' at this point") }
-                    expectations.append(.queue(step: index, socket: socket, field: field, range: try range(v, field)))
-                }
-            } else {
-                guard let socket = step.socket else { throw fail(n, "\(field) needs {socket: N} on a step without a socket") }
-                expectations.append(.queue(step: index, socket: socket, field: field, range: try range(n, field)))
-            }
-        }
-    }
-
-    /// `3` or `2..5`.
-    func range(_ node: Node, _ what: String) throws(ScenarioFileError) -> ClosedRange<Int> {
-        let text = try string(node, what)
-        let parts = text.split(separator: ".", omittingEmptySubsequences: true)
-        if parts.count == 2, text.contains(".."), let lo = Int(parts[0]), let hi = Int(parts[1]), lo <= hi, lo >= 0 { return lo...hi }
-        if let n = Int(text), n >= 0 { return n...n }
-        throw fail(node, "\(what) must be a count (3) or a range (2..5)")
     }
 }
