@@ -2,7 +2,10 @@ import PacketWire
 import TraceModel
 
 /// One JSON object per IP packet; the schema is documented in the README
-/// ("decode --format jsonl") and kept stable.
+/// ("decode --format jsonl") and kept stable. Unlike every other JSON synscope
+/// writes (the Codable models, keys sorted), this is `decode`'s per-packet hot
+/// path: written by hand into a ByteSink, with no allocation, in the field order
+/// of tcpdump's and tshark's output that it is checked against.
 enum PacketJSON {
     static func append(frame: Int, timestamp: Timestamp, decoded d: DecodedPacket,
                        relative: (seq: UInt32, ack: UInt32?)?, to s: inout ByteSink) {

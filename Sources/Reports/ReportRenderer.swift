@@ -45,27 +45,9 @@ public enum ReportRenderer {
     public static func json(_ inputs: [ReportInput]) -> String {
         let (runs, captures) = split(inputs)
         if captures.isEmpty { return RunJSON.render(runs) }
-        var sink = ByteSink()
-        sink.append("{")
-        if !runs.isEmpty {
-            sink.append("\"runs\":[")
-            for (i, r) in runs.enumerated() {
-                if i > 0 { sink.append(",") }
-                RunJSON.append(r, to: &sink)
-            }
-            sink.append("],")
-        }
-        sink.append("\"captures\":[")
-        for (i, c) in captures.enumerated() {
-            if i > 0 { sink.append(",") }
-            sink.append("{\"file\":"); sink.append(jsonString: c.file); sink.append(",\"connections\":[")
-            for (j, conn) in c.connections.enumerated() {
-                if j > 0 { sink.append(",") }
-                ConnectionJSON.append(conn, includeSegments: true, to: &sink)
-            }
-            sink.append("]}")
-        }
-        sink.append("]}\n")
-        return String(decoding: sink.bytes, as: UTF8.self)
+        struct Capture: Encodable { var file: String; var connections: [ConnectionModel] }
+        struct Report: Encodable { var runs: [RunModel]?; var captures: [Capture] }
+        return JSONOutput.encode(Report(runs: runs.isEmpty ? nil : runs.map(RunModel.init),
+                                        captures: captures.map { c in Capture(file: c.file, connections: c.connections.map { ConnectionModel($0, includeSegments: true) }) }))
     }
 }

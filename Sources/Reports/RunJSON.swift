@@ -1,228 +1,128 @@
 import Analysis
-import PacketWire
 import TraceModel
 
-/// `synscope run --format json` (schema in the README).
+/// `synscope run --format json` and `trace --format json` (schema in the README), from the
+/// models below, encoded by `JSONEncoder` with sorted keys.
 public enum RunJSON {
     /// One run as an object; several as `{"runs":[...]}`.
     public static func render(_ runs: [RunRecord]) -> String {
-        var s = ByteSink()
-        if runs.count == 1 {
-            append(runs[0], to: &s)
-        } else {
-            s.append("{\"runs\":[")
-            for (i, r) in runs.enumerated() {
-                if i > 0 { s.append(",") }
-                append(r, to: &s)
-            }
-            s.append("]}")
-        }
-        s.append("\n")
-        return String(decoding: s.bytes, as: UTF8.self)
+        struct Runs: Encodable { var runs: [RunModel] }
+        return runs.count == 1 ? JSONOutput.encode(RunModel(runs[0])) : JSONOutput.encode(Runs(runs: runs.map(RunModel.init)))
     }
+}
 
-    static func append(_ r: RunRecord, to s: inout ByteSink) {
+/// A run in JSON.
+public struct RunModel: Codable, Equatable {
+    public struct Process: Codable, Equatable {
+        var name: String
+        var pid: Int32
+        var parent: Nullable<Int32>
+        var programs: [String]
+        var exited: Nullable<String>
+    }
+    public struct LeftOut: Codable, Equatable { var calls: Int; var packets: Int }
+    public struct StateChangeModel: Codable, Equatable {
+        var time: String
+        var socket: Nullable<String>
+        var local: Nullable<String>
+        var remote: Nullable<String>
+        var from: String
+        var to: String
+    }
+    public struct Inference: Codable, Equatable { var agree: Int; var total: Int; var differences: [String] }
+    public struct Check: Codable, Equatable { var expectation: String; var passed: Bool; var observed: String }
+    public struct Expectations: Codable, Equatable { var status: String; var checks: [Check] }
+
+    var scenario: Nullable<String>
+    // A trace of a command: the command, where it ran, its processes, and what was left out.
+    var command: [String]?
+    var namespace: String?
+    var device: String?
+    var exit_status: Nullable<Int32>?
+    var processes: [Process]?
+    var left_out: LeftOut?
+    var kernel: String
+    var family: String
+    var sockets: [String]
+    var capture_dropped: UInt32
+    var capture_interface_dropped: UInt32
+    var interrupted: Nullable<String>
+    var kernel_events: Nullable<String>
+    var state_changes: [StateChangeModel]
+    var inference: Nullable<Inference>
+    var events: [EventModel]
+    var connections: [ConnectionModel]
+    var expectations: Expectations
+
+    public init(_ r: RunRecord) {
         let m = r.metadata
-        // A trace of a command has no scenario; it has the command, its processes and its exit status.
-        s.append("{\"scenario\":")
-        if m.command != nil { s.append("null") } else { s.append(jsonString: r.scenario) }
-        if let command = m.command {
-            s.append(",\"command\":["); s.append(command.map { quoted($0) }.joined(separator: ",")); s.append("]")
-            s.append(",\"namespace\":"); s.append(m.host == true ? "\"host\"" : "\"private\"")
-            s.append(",\"device\":"); s.append(jsonString: m.device ?? "lo")
-            s.append(",\"exit_status\":"); if let x = m.exitStatus { s.append(decimal: x) } else { s.append("null") }
-            s.append(",\"processes\":[")
-            for (i, p) in (m.processes ?? []).enumerated() {
-                if i > 0 { s.append(",") }
-                s.append("{\"name\":"); s.append(jsonString: p.name)
-                s.append(",\"pid\":"); s.append(decimal: p.pid)
-                s.append(",\"parent\":"); if let q = p.parent { s.append(decimal: q) } else { s.append("null") }
-                s.append(",\"programs\":["); s.append(p.programs.map { quoted($0) }.joined(separator: ",")); s.append("]")
-                s.append(",\"exited\":"); if let t = p.exited { s.append("\""); s.append(t.decimalString); s.append("\"") } else { s.append("null") }
-                s.append("}")
+        let t = r.timeline
+        scenario = Nullable(m.command == nil ? r.scenario : nil)
+        if let c = m.command {
+            command = c
+            namespace = m.host == true ? "host" : "private"
+            device = m.device ?? "lo"
+            exit_status = Nullable(m.exitStatus)
+            processes = (m.processes ?? []).map {
+                Process(name: $0.name, pid: $0.pid, parent: Nullable($0.parent), programs: $0.programs, exited: Nullable($0.exited?.decimalString))
             }
-            s.append("],\"left_out\":{\"calls\":"); s.append(decimal: m.callsLeftOut ?? 0)
-            s.append(",\"packets\":"); s.append(decimal: m.packetsLeftOut ?? 0); s.append("}")
+            left_out = LeftOut(calls: m.callsLeftOut ?? 0, packets: m.packetsLeftOut ?? 0)
         }
-        s.append(",\"kernel\":"); s.append(jsonString: r.metadata.kernel)
-        s.append(",\"family\":"); s.append(jsonString: r.metadata.ipv6 ? "ipv6" : "ipv4")
-        s.append(",\"sockets\":["); s.append(r.timeline.sockets.map { quoted($0) }.joined(separator: ",")); s.append("]")
-        s.append(",\"capture_dropped\":"); s.append(decimal: r.metadata.captureDropped)
-        s.append(",\"capture_interface_dropped\":"); s.append(decimal: r.metadata.captureInterfaceDropped ?? 0)
-        s.append(",\"interrupted\":")
-        if let why = r.metadata.interrupted { s.append(jsonString: why) } else { s.append("null") }
-        s.append(",\"kernel_events\":")
-        if let k = r.timeline.kernelEvents { s.append(jsonString: k) } else { s.append("null") }
-        s.append(",\"state_changes\":[")
-        for (i, c) in r.timeline.stateChanges.enumerated() {
-            if i > 0 { s.append(",") }
-            s.append("{\"time\":\""); s.append(c.time.decimalString)
-            s.append("\",\"socket\":"); if let n = c.socket { s.append(jsonString: n) } else { s.append("null") }
-            s.append(",\"local\":"); if let a = c.local { s.append(jsonString: a.hostPort) } else { s.append("null") }
-            s.append(",\"remote\":"); if let a = c.remote { s.append(jsonString: a.hostPort) } else { s.append("null") }
-            s.append(",\"from\":"); s.append(jsonString: c.from)
-            s.append(",\"to\":"); s.append(jsonString: c.to); s.append("}")
+        kernel = m.kernel
+        family = m.ipv6 ? "ipv6" : "ipv4"
+        sockets = t.sockets
+        capture_dropped = m.captureDropped
+        capture_interface_dropped = m.captureInterfaceDropped ?? 0
+        interrupted = Nullable(m.interrupted)
+        kernel_events = Nullable(t.kernelEvents)
+        state_changes = t.stateChanges.map {
+            StateChangeModel(time: $0.time.decimalString, socket: Nullable($0.socket), local: Nullable($0.local?.hostPort),
+                             remote: Nullable($0.remote?.hostPort), from: $0.from, to: $0.to)
         }
-        s.append("],\"inference\":")
-        if let a = r.timeline.inference {
-            s.append("{\"agree\":"); s.append(decimal: a.agree); s.append(",\"total\":"); s.append(decimal: a.total)
-            s.append(",\"differences\":["); s.append(a.differences.map { quoted($0) }.joined(separator: ",")); s.append("]}")
-        } else {
-            s.append("null")
-        }
-        s.append(",\"events\":[")
-        for (i, e) in r.timeline.entries.enumerated() {
-            if i > 0 { s.append(",") }
-            switch e {
-            case .syscall(let c): syscall(c, &s)
-            case .segment(let g): segment(g, &s)
-            case .datagram(let d): datagram(d, &s)
-            }
-        }
-        s.append("],\"connections\":[")
-        for (i, c) in r.timeline.connections.enumerated() {
-            if i > 0 { s.append(",") }
-            ConnectionJSON.append(c, includeSegments: false, to: &s)
-        }
-        s.append("],\"expectations\":{\"status\":")
-        s.append(r.results.isEmpty ? "\"unchecked\"" : r.passed ? "\"pass\"" : "\"diff\"")
-        s.append(",\"checks\":[")
-        for (i, e) in r.results.enumerated() {
-            if i > 0 { s.append(",") }
-            s.append("{\"expectation\":"); s.append(jsonString: e.expectation)
-            s.append(e.passed ? ",\"passed\":true" : ",\"passed\":false")
-            s.append(",\"observed\":"); s.append(jsonString: e.observed); s.append("}")
-        }
-        s.append("]}}")
+        inference = Nullable(t.inference.map { Inference(agree: $0.agree, total: $0.total, differences: $0.differences) })
+        events = t.entries.map(EventModel.init)
+        connections = t.connections.map { ConnectionModel($0, includeSegments: false) }
+        expectations = Expectations(status: r.results.isEmpty ? "unchecked" : r.passed ? "pass" : "diff",
+                                    checks: r.results.map { Check(expectation: $0.expectation, passed: $0.passed, observed: $0.observed) })
     }
+}
 
-    static func quoted(_ text: String) -> String {
-        var s = ByteSink(capacity: text.utf8.count + 2)
-        s.append(jsonString: text)
-        return String(decoding: s.bytes, as: UTF8.self)
-    }
+/// A segment's or datagram's cause: `{"event":4,"kind":"reply","source":"kernel","timer":null}`.
+public struct CauseModel: Codable, Equatable {
+    var kind: String
+    var event: Nullable<Int>
+    var timer: Nullable<String>
+    var task: Int32?
+    var source: String
 
-    static func syscall(_ c: TimelineSyscall, _ s: inout ByteSink) {
-        let e = c.event
-        s.append("{\"kind\":\"syscall\",\"index\":"); s.append(decimal: c.index)
-        s.append(",\"socket\":"); s.append(jsonString: e.socket)
-        s.append(",\"fd\":"); s.append(decimal: e.fd)
-        s.append(",\"call\":"); s.append(jsonString: e.call.rawValue)
-        s.append(",\"thread\":"); if let t = e.thread { s.append(jsonString: t) } else { s.append("null") }
-        s.append(",\"tid\":"); if let t = e.tid { s.append(decimal: t) } else { s.append("null") }
-        s.append(",\"process\":")
-        if let p = e.process { s.append("{\"name\":"); s.append(jsonString: p.name); s.append(",\"pid\":"); s.append(decimal: p.pid); s.append("}") } else { s.append("null") }
-        s.append(",\"args\":{")
-        for (i, a) in e.arguments.enumerated() {
-            if i > 0 { s.append(",") }
-            s.append(jsonString: a.name); s.append(":"); value(a.value, &s)
-        }
-        s.append("},\"result\":")
-        if let r = e.result { s.append(decimal: r) } else { s.append("-1") }
-        s.append(",\"errno\":")
-        if let err = e.error { s.append(jsonString: err.name) } else { s.append("null") }
-        s.append(",\"outputs\":{")
-        for (i, a) in e.outputs.enumerated() {
-            if i > 0 { s.append(",") }
-            s.append(jsonString: a.name); s.append(":"); value(a.value, &s)
-        }
-        s.append("},\"begin\":\""); s.append(e.begin.decimalString)
-        s.append("\",\"end\":\""); s.append(e.end.decimalString)
-        s.append("\",\"caused\":["); s.append(c.caused.map(String.init).joined(separator: ","))
-        s.append("],\"returned_after\":")
-        if let r = c.returnedAfter { s.append(decimal: r) } else { s.append("null") }
-        s.append(",\"counters\":{")
-        for (i, (name, delta)) in (e.counters ?? [:]).sorted(by: { $0.key < $1.key }).enumerated() {
-            if i > 0 { s.append(",") }
-            s.append(jsonString: name); s.append(":"); s.append(decimal: delta)
-        }
-        s.append("}")
-        s.append(",\"states_after\":{")
-        for (i, snap) in e.snapshot.enumerated() {
-            if i > 0 { s.append(",") }
-            s.append(jsonString: snap.socket); s.append(":{\"state\":"); s.append(jsonString: snap.state.name)
-            s.append(",\"recv_q\":"); s.append(decimal: snap.receiveQueue)
-            s.append(",\"send_q\":"); s.append(decimal: snap.sendQueue)
-            if let q = snap.synQueue { s.append(",\"syn_q\":"); s.append(decimal: q) }
-            s.append("}")
-        }
-        s.append("}}")
-    }
-
-    static func datagram(_ d: TimelineDatagram, _ s: inout ByteSink) {
-        s.append("{\"kind\":\"datagram\",\"index\":"); s.append(decimal: d.index)
-        s.append(",\"frame\":"); s.append(decimal: d.frame)
-        s.append(",\"time\":\""); s.append(d.time.decimalString)
-        s.append("\",\"proto\":"); s.append(jsonString: d.proto.rawValue)
-        s.append(",\"src\":"); s.append(jsonString: d.source.address.description)
-        s.append(",\"sport\":"); if d.proto == .udp { s.append(decimal: d.source.port) } else { s.append("null") }
-        s.append(",\"dst\":"); s.append(jsonString: d.destination.address.description)
-        s.append(",\"dport\":"); if d.proto == .udp { s.append(decimal: d.destination.port) } else { s.append("null") }
-        s.append(",\"payload_len\":"); s.append(decimal: d.payloadLength)
-        if let t = d.icmpType, let c = d.icmpCode {
-            s.append(",\"type\":"); s.append(decimal: t); s.append(",\"code\":"); s.append(decimal: c)
-        }
-        s.append(",\"sender\":")
-        if let n = d.sender { s.append(jsonString: n) } else { s.append("null") }
-        s.append(",\"cause\":")
-        cause(d.cause, source: .inferred, &s)
-        s.append(",\"explanation\":"); s.append(jsonString: d.explanation); s.append("}")
-    }
-
-    /// `{"kind":"reply","event":4,"timer":null,"source":"kernel"}`.
-    static func cause(_ c: SegmentCause, source: CauseSource, _ s: inout ByteSink) {
+    init(_ c: SegmentCause, source: CauseSource) {
+        self.source = source.rawValue
         switch c {
-        case .syscall(let e): s.append("{\"kind\":\"syscall\",\"event\":"); s.append(decimal: e); s.append(",\"timer\":null")
-        case .reply(let e): s.append("{\"kind\":\"reply\",\"event\":"); s.append(decimal: e); s.append(",\"timer\":null")
-        case .timer(let t): s.append("{\"kind\":\"timer\",\"event\":null,\"timer\":"); s.append(jsonString: t.rawValue)
-        case .untraced(let task): s.append("{\"kind\":\"untraced\",\"event\":null,\"timer\":null,\"task\":"); s.append(decimal: task)
-        }
-        s.append(",\"source\":"); s.append(jsonString: source.rawValue); s.append("}")
-    }
-
-    static func value(_ v: SyscallValue, _ s: inout ByteSink) {
-        switch v {
-        case .int(let n): s.append(decimal: n)
-        default: s.append(jsonString: v.description)
+        case .syscall(let e): kind = "syscall"; event = Nullable(e); timer = Nullable(nil)
+        case .reply(let e): kind = "reply"; event = Nullable(e); timer = Nullable(nil)
+        case .timer(let t): kind = "timer"; event = Nullable(nil); timer = Nullable(t.rawValue)
+        case .untraced(let t): kind = "untraced"; event = Nullable(nil); timer = Nullable(nil); task = t
         }
     }
+}
 
-    static func segment(_ g: TimelineSegment, _ s: inout ByteSink) {
-        let seg = g.segment
-        s.append("{\"kind\":\"segment\",\"index\":"); s.append(decimal: g.index)
-        s.append(",\"frame\":"); s.append(decimal: seg.frame)
-        s.append(",\"time\":\""); s.append(seg.time.decimalString)
-        s.append("\",\"src\":"); s.append(jsonString: seg.flow.source.address.description)
-        s.append(",\"sport\":"); s.append(decimal: seg.flow.source.port)
-        s.append(",\"dst\":"); s.append(jsonString: seg.flow.destination.address.description)
-        s.append(",\"dport\":"); s.append(decimal: seg.flow.destination.port)
-        s.append(",\"sender\":")
-        if let n = g.sender { s.append(jsonString: n) } else { s.append("null") }
-        s.append(","); SegmentLabel(g).appendJSON(to: &s)
-        s.append(",\"connection\":"); s.append(decimal: g.annotated.connection)
-        s.append(",\"cause\":")
-        cause(g.cause, source: g.source, &s)
-        s.append(",\"kernel\":")
-        if let k = g.kernel {
-            s.append("{\"context\":"); s.append(jsonString: k.context.rawValue)
-            s.append(",\"timer\":"); if let t = k.timer { s.append(jsonString: t) } else { s.append("null") }
-            s.append(",\"reset_reason\":"); if let r = k.resetReason { s.append(jsonString: r.rawValue) } else { s.append("null") }
-            s.append(k.retransmit ? ",\"retransmit\":true}" : ",\"retransmit\":false}")
-        } else {
-            s.append("null")
+/// A value of a call's arguments or outputs: a number, or text.
+public enum ArgumentModel: Codable, Equatable {
+    case number(Int)
+    case text(String)
+
+    init(_ v: SyscallValue) {
+        if case .int(let n) = v { self = .number(n) } else { self = .text(v.description) }
+    }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let n = try? c.decode(Int.self) { self = .number(n) } else { self = .text(try c.decode(String.self)) }
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .number(let n): try c.encode(n)
+        case .text(let t): try c.encode(t)
         }
-        s.append(",\"fate\":")
-        if let f = g.fate {
-            s.append("{\"dropped\":"); s.append(jsonString: f.dropped.rawValue); s.append(",\"evidence\":"); s.append(jsonString: f.evidence); s.append("}")
-        } else {
-            s.append("null")
-        }
-        s.append(",\"explanation\":"); s.append(jsonString: g.explanation)
-        s.append(",\"findings\":["); s.append(g.annotated.findings.map { quoted($0.name) }.joined(separator: ","))
-        s.append("],\"states_after\":{\"originator\":"); s.append(jsonString: g.annotated.states.originator.name)
-        s.append(",\"responder\":"); s.append(jsonString: g.annotated.states.responder.name)
-        s.append(",\"originator_name\":"); s.append(jsonString: g.originatorName)
-        s.append(",\"responder_name\":"); s.append(jsonString: g.responderName)
-        s.append("}}")
     }
 }

@@ -39,14 +39,4 @@ public struct SegmentLabel: Sendable {
 
     /// `[S.] seq 0 ack 1 len 0`
     public var text: String { flagText + " " + numbers }
-
-    /// The same pieces as JSON fields, `"flags":"S.","rel_seq":0,"rel_ack":1,"payload_len":0`
-    /// (`rel_ack` null without ACK), written without building a String.
-    public func appendJSON(to s: inout ByteSink) {
-        s.append("\"flags\":\""); s.appendFlags(flags)
-        s.append("\",\"rel_seq\":"); s.append(decimal: sequence)
-        s.append(",\"rel_ack\":")
-        if let acknowledgment { s.append(decimal: acknowledgment) } else { s.append("null") }
-        s.append(",\"payload_len\":"); s.append(decimal: length)
-    }
 }
