@@ -26,24 +26,7 @@ public enum RunJSON {
         // A trace of a command has no scenario; it has the command, its processes and its exit status.
         s.append("{\"scenario\":")
         if m.command != nil { s.append("null") } else { s.append(jsonString: r.scenario) }
-        if let command = m.command {
-            s.append(",\"command\":["); s.append(command.map { quoted($0) }.joined(separator: ",")); s.append("]")
-            s.append(",\"namespace\":"); s.append(m.host == true ? "\"host\"" : "\"private\"")
-            s.append(",\"device\":"); s.append(jsonString: m.device ?? "lo")
-            s.append(",\"exit_status\":"); if let x = m.exitStatus { s.append(decimal: x) } else { s.append("null") }
-            s.append(",\"processes\":[")
-            for (i, p) in (m.processes ?? []).enumerated() {
-                if i > 0 { s.append(",") }
-                s.append("{\"name\":"); s.append(jsonString: p.name)
-                s.append(",\"pid\":"); s.append(decimal: p.pid)
-                s.append(",\"parent\":"); if let q = p.parent { s.append(decimal: q) } else { s.append("null") }
-                s.append(",\"programs\":["); s.append(p.programs.map { quoted($0) }.joined(separator: ",")); s.append("]")
-                s.append(",\"exited\":"); if let t = p.exited { s.append("\""); s.append(t.decimalString); s.append("\"") } else { s.append("null") }
-                s.append("}")
-            }
-            s.append("],\"left_out\":{\"calls\":"); s.append(decimal: m.callsLeftOut ?? 0)
-            s.append(",\"packets\":"); s.append(decimal: m.packetsLeftOut ?? 0); s.append("}")
-        }
+        if let command = m.command { trace(m, command: command, &s) }
         s.append(",\"kernel\":"); s.append(jsonString: r.metadata.kernel)
         s.append(",\"family\":"); s.append(jsonString: r.metadata.ipv6 ? "ipv6" : "ipv4")
         s.append(",\"sockets\":["); s.append(r.timeline.sockets.map { quoted($0) }.joined(separator: ",")); s.append("]")
@@ -53,17 +36,8 @@ public enum RunJSON {
         if let why = r.metadata.interrupted { s.append(jsonString: why) } else { s.append("null") }
         s.append(",\"kernel_events\":")
         if let k = r.timeline.kernelEvents { s.append(jsonString: k) } else { s.append("null") }
-        s.append(",\"state_changes\":[")
-        for (i, c) in r.timeline.stateChanges.enumerated() {
-            if i > 0 { s.append(",") }
-            s.append("{\"time\":\""); s.append(c.time.decimalString)
-            s.append("\",\"socket\":"); if let n = c.socket { s.append(jsonString: n) } else { s.append("null") }
-            s.append(",\"local\":"); if let a = c.local { s.append(jsonString: a.hostPort) } else { s.append("null") }
-            s.append(",\"remote\":"); if let a = c.remote { s.append(jsonString: a.hostPort) } else { s.append("null") }
-            s.append(",\"from\":"); s.append(jsonString: c.from)
-            s.append(",\"to\":"); s.append(jsonString: c.to); s.append("}")
-        }
-        s.append("],\"inference\":")
+        stateChanges(r.timeline, &s)
+        s.append(",\"inference\":")
         if let a = r.timeline.inference {
             s.append("{\"agree\":"); s.append(decimal: a.agree); s.append(",\"total\":"); s.append(decimal: a.total)
             s.append(",\"differences\":["); s.append(a.differences.map { quoted($0) }.joined(separator: ",")); s.append("]}")
@@ -84,7 +58,47 @@ public enum RunJSON {
             if i > 0 { s.append(",") }
             ConnectionJSON.append(c, includeSegments: false, to: &s)
         }
-        s.append("],\"expectations\":{\"status\":")
+        s.append("]")
+        expectations(r, &s)
+        s.append("}")
+    }
+
+    /// A traced command's fields: the command, where it ran, how it ended, its processes and what was left out.
+    static func trace(_ m: RunMetadata, command: [String], _ s: inout ByteSink) {
+        s.append(",\"command\":["); s.append(command.map { quoted($0) }.joined(separator: ",")); s.append("]")
+        s.append(",\"namespace\":"); s.append(m.host == true ? "\"host\"" : "\"private\"")
+        s.append(",\"device\":"); s.append(jsonString: m.device ?? "lo")
+        s.append(",\"exit_status\":"); if let x = m.exitStatus { s.append(decimal: x) } else { s.append("null") }
+        s.append(",\"processes\":[")
+        for (i, p) in (m.processes ?? []).enumerated() {
+            if i > 0 { s.append(",") }
+            s.append("{\"name\":"); s.append(jsonString: p.name)
+            s.append(",\"pid\":"); s.append(decimal: p.pid)
+            s.append(",\"parent\":"); if let q = p.parent { s.append(decimal: q) } else { s.append("null") }
+            s.append(",\"programs\":["); s.append(p.programs.map { quoted($0) }.joined(separator: ",")); s.append("]")
+            s.append(",\"exited\":"); if let t = p.exited { s.append("\""); s.append(t.decimalString); s.append("\"") } else { s.append("null") }
+            s.append("}")
+        }
+        s.append("],\"left_out\":{\"calls\":"); s.append(decimal: m.callsLeftOut ?? 0)
+        s.append(",\"packets\":"); s.append(decimal: m.packetsLeftOut ?? 0); s.append("}")
+    }
+
+    static func stateChanges(_ t: Timeline, _ s: inout ByteSink) {
+        s.append(",\"state_changes\":[")
+        for (i, c) in t.stateChanges.enumerated() {
+            if i > 0 { s.append(",") }
+            s.append("{\"time\":\""); s.append(c.time.decimalString)
+            s.append("\",\"socket\":"); if let n = c.socket { s.append(jsonString: n) } else { s.append("null") }
+            s.append(",\"local\":"); if let a = c.local { s.append(jsonString: a.hostPort) } else { s.append("null") }
+            s.append(",\"remote\":"); if let a = c.remote { s.append(jsonString: a.hostPort) } else { s.append("null") }
+            s.append(",\"from\":"); s.append(jsonString: c.from)
+            s.append(",\"to\":"); s.append(jsonString: c.to); s.append("}")
+        }
+        s.append("]")
+    }
+
+    static func expectations(_ r: RunRecord, _ s: inout ByteSink) {
+        s.append(",\"expectations\":{\"status\":")
         s.append(r.results.isEmpty ? "\"unchecked\"" : r.passed ? "\"pass\"" : "\"diff\"")
         s.append(",\"checks\":[")
         for (i, e) in r.results.enumerated() {
@@ -93,7 +107,7 @@ public enum RunJSON {
             s.append(e.passed ? ",\"passed\":true" : ",\"passed\":false")
             s.append(",\"observed\":"); s.append(jsonString: e.observed); s.append("}")
         }
-        s.append("]}}")
+        s.append("]}")
     }
 
     static func quoted(_ text: String) -> String {
