@@ -37,10 +37,6 @@ public enum TimelineText {
     static func kernelStates(_ e: SyscallEvent, changesShown: Bool = false) -> String? {
         let interesting = e.snapshot.filter { changesShown ? $0.state == "LISTEN" : $0.state != "CLOSED" || (e.call == "close" && $0.socket == e.socket) }
         guard !interesting.isEmpty else { return nil }
-        return interesting.map { s in
-            var text = "\(s.socket) \(s.state)"
-            if s.state == "LISTEN" { text += " (accept queue \(s.receiveQueue), SYN queue \(s.synQueue ?? 0))" }
-            return text
-        }.joined(separator: ", ")
+        return SnapshotText.text(interesting, dataQueues: false)
     }
 }
