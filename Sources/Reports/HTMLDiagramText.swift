@@ -3,7 +3,7 @@ import PacketWire
 import TraceModel
 
 /// The words of a diagram: an arrow's label, a segment's tooltip with every
-/// header field, the kernel's table after a call, and a gap row.
+/// header field, and a gap row.
 extension HTMLDiagramBuilder {
     static func arrow(_ a: AnnotatedSegment, index: Int, from: Int, to: Int) -> HTMLDiagram.Arrow {
         let seg = a.segment
@@ -63,15 +63,6 @@ extension HTMLDiagramBuilder {
         if seg.isTruncated { lines.append("capture: cut by the snaplen") }
         lines.append("states after: " + states)
         return lines.joined(separator: "\n")
-    }
-
-    static func kernelStates(_ snapshot: [SocketSnapshot]) -> String {
-        snapshot.map { s in
-            var text = "\(s.socket) \(s.state)"
-            if s.state == .listen { text += " (accept queue \(s.receiveQueue), SYN queue \(s.synQueue ?? 0))" }
-            else if s.receiveQueue > 0 || s.sendQueue > 0 { text += " (recv-q \(s.receiveQueue), send-q \(s.sendQueue))" }
-            return text
-        }.joined(separator: ", ")
     }
 
     /// `… 120 segments (#101–#220), 3 calls not drawn …`

@@ -110,7 +110,7 @@ struct HTMLRunRows {
         if !ev.outputs.isEmpty { title.append("outputs: " + ev.outputs.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")) }
         if let r = c.returnedAfter { title.append("returned after: " + describe(r)) }
         if !c.caused.isEmpty { title.append("sent: " + c.caused.map(describe).joined(separator: ", ")) }
-        if !ev.snapshot.isEmpty { title.append("kernel after: " + HTMLDiagramBuilder.kernelStates(ev.snapshot)) }
+        if !ev.snapshot.isEmpty { title.append("kernel after: " + SnapshotText.text(ev.snapshot, dataQueues: true)) }
         return Row(time: ms(ev.begin), item: .call(lane: lane, index: c.index, text: text, error: ev.error != nil),
                    note: "", aside: aside.joined(separator: " · "), title: title.joined(separator: "\n"), states: [])
     }

@@ -32,11 +32,21 @@ public enum MarkdownReport {
         if let status = r.metadata.exitStatus { s += "Exit status \(status).\n\n" }
         else { s += r.results.isEmpty ? "No expectations checked.\n\n" : (r.passed ? "**PASS**\n\n" : "**DIFF**\n\n") }
         if TimelineSummary.applies(r.timeline) { return s + TimelineSummary.markdown(r.timeline, cell: cell) }
-        s += "```mermaid\nsequenceDiagram\n"
+        s += mermaid(r.timeline) + table(r.timeline)
+        if !r.results.isEmpty {
+            s += "\n| expectation | verdict | observed |\n|---|---|---|\n"
+            for e in r.results { s += "| \(cell(e.expectation)) | \(e.passed ? "ok" : "**DIFF**") | \(cell(e.observed)) |\n" }
+        }
+        return s + "\n"
+    }
+
+    /// A run's sequence diagram: a participant per socket (and per address
+    /// without one), a note per call, a message per segment and datagram.
+    static func mermaid(_ t: Timeline) -> String {
         // Participants are declared first, messages after (Mermaid orders lanes by declaration).
         var declarations = ""
         var messages = ""
-        let lanes = r.timeline.sockets.filter { !$0.isEmpty }
+        let lanes = t.sockets.filter { !$0.isEmpty }
         var ids: [String: String] = [:]
         for (i, lane) in lanes.enumerated() {
             ids[lane] = "L\(i)"
@@ -53,8 +63,8 @@ public enum MarkdownReport {
             declarations += "    participant \(id) as \(text(key))\n"
             return id
         }
-        let receivers = Receivers(r.timeline)
-        for entry in r.timeline.entries {
+        let receivers = Receivers(t)
+        for entry in t.entries {
             switch entry {
             case .syscall(let c):
                 guard let lane = ids[c.event.socket] else { continue }
@@ -71,10 +81,14 @@ public enum MarkdownReport {
                 messages += "    \(from)--)\(to): \(text("#\(d.index) \(d.token)"))\n"
             }
         }
-        s += declarations + messages + "```\n\n"
-        s += "| # | ms | what | cause | explanation |\n|---|---|---|---|---|\n"
-        let start = r.timeline.entries.first?.time.nanoseconds ?? 0
-        for entry in r.timeline.entries {
+        return "```mermaid\nsequenceDiagram\n" + declarations + messages + "```\n\n"
+    }
+
+    /// A run's entries, one table row each.
+    static func table(_ t: Timeline) -> String {
+        var s = "| # | ms | what | cause | explanation |\n|---|---|---|---|---|\n"
+        let start = t.entries.first?.time.nanoseconds ?? 0
+        for entry in t.entries {
             let ms = Timestamp.milliseconds(entry.time.nanoseconds - start)
             switch entry {
             case .syscall(let c):
@@ -85,11 +99,7 @@ public enum MarkdownReport {
                 s += "| \(d.index) | \(ms) | `\(d.token)` \(cell(d.sender ?? "kernel")) | \(CauseLabel.datagram(d)) | \(cell(d.explanation)) |\n"
             }
         }
-        if !r.results.isEmpty {
-            s += "\n| expectation | verdict | observed |\n|---|---|---|\n"
-            for e in r.results { s += "| \(cell(e.expectation)) | \(e.passed ? "ok" : "**DIFF**") | \(cell(e.observed)) |\n" }
-        }
-        return s + "\n"
+        return s
     }
 
     static func capture(_ file: String, _ connections: [Connection]) -> String {

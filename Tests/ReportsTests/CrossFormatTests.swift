@@ -5,9 +5,10 @@ import Session
 import Testing
 
 /// Every format shows a segment the same way: the `SegmentLabel` of each
-/// segment of a recorded run (`[S.] seq 0 ack 1 len 0`) is what the text
-/// ladder, the Mermaid diagram and the SVG diagram draw for it, escaped for
-/// each, and JSON carries the same pieces as fields.
+/// segment (`[S.] seq 0 ack 1 len 0`), of a recorded run or of a plain
+/// capture's connection, is what the text ladder, the Mermaid diagram and the
+/// SVG diagram draw for it, escaped for each, and JSON carries the same
+/// pieces as fields.
 @Suite("one segment, one label in every format")
 struct CrossFormatTests {
     /// The committed captures that are runs (synscope's recordings and traces).
@@ -99,6 +100,93 @@ struct CrossFormatTests {
             #expect(e["rel_ack"] as? Int == label.acknowledgment.map(Int.init), "\(name) #\(s.index)")
             #expect(e["rel_ack"] is NSNull == (label.acknowledgment == nil), "\(name) #\(s.index)")
             #expect(e["payload_len"] as? Int == label.length, "\(name) #\(s.index)")
+        }
+    }
+
+    // MARK: Plain captures
+
+    /// The committed captures that are not runs, with their connections.
+    static let captures = Fixtures.captureNames.filter { name in
+        guard case .capture? = try? ReportInput.load(path: Fixtures.path(name)) else { return false }
+        return true
+    }
+
+    static func connections(_ name: String) throws -> (ReportInput, [Connection]) {
+        let input = try ReportInput.load(path: Fixtures.path(name))
+        guard case .capture(_, let connections, _) = input else { throw Fixtures.ToolError(message: "\(name) is a run") }
+        return (input, connections)
+    }
+
+    @Test("the plain captures have connections with segments")
+    func someCaptures() throws {
+        #expect(Self.captures.count >= 20)
+        #expect(try Self.captures.contains { try !Self.connections($0).1.allSatisfy { $0.segments.isEmpty } })
+    }
+
+    /// A connection's two-lane ladder with `--full`: its arrows in order, one per segment.
+    @Test("plain capture: text ladder", arguments: captures)
+    func captureText(_ name: String) throws {
+        for c in try Self.connections(name).1 {
+            let arrows = ConnectionText.ladder(c, full: true).split(separator: "\n").filter { $0.contains("▶") || $0.contains("◀") || $0.contains("⟲") }
+            #expect(arrows.count == c.segments.count, "\(name) connection \(c.id)")
+            for (line, a) in zip(arrows, c.segments) {
+                let label = SegmentLabel(a).text
+                #expect(line.contains(" " + label + " ") || line.hasSuffix(" " + label), "\(name) frame \(a.segment.frame): \(line)")
+            }
+        }
+    }
+
+    /// Each connection's Mermaid messages in order, the label then its findings: `O->>R: [S] seq 0 len 0`.
+    @Test("plain capture: Markdown", arguments: captures)
+    func captureMarkdown(_ name: String) throws {
+        let (input, connections) = try Self.connections(name)
+        let md = ReportRenderer.markdown([input], title: name)
+        for c in connections.prefix(MarkdownReport.diagramsPerCapture) where !c.segments.isEmpty {
+            let block = try #require(md.range(of: "### connection \(c.id)\n"), "\(name): no diagram for connection \(c.id)")
+            let end = md.range(of: "```\n\n", range: block.upperBound..<md.endIndex)?.lowerBound ?? md.endIndex
+            let messages = md[block.upperBound..<end].split(separator: "\n").filter { $0.hasPrefix("    O") || $0.hasPrefix("    R") }
+                .compactMap { line in line.range(of: ": ").map { String(line[$0.upperBound...]) } }
+            #expect(messages.count == min(c.segments.count, MarkdownReport.diagramLimit), "\(name) connection \(c.id)")
+            for (message, a) in zip(messages, c.segments) {
+                let label = MarkdownReport.text(SegmentLabel(a).text)
+                #expect(message == label || message.hasPrefix(label + " ("), "\(name) frame \(a.segment.frame): \(message)")
+            }
+        }
+    }
+
+    /// Each drawn arrow of a connection's SVG (numbered by frame): `#3 [S.] seq 0 ack 1 len 0`.
+    @Test("plain capture: HTML", arguments: captures)
+    func captureHTML(_ name: String) throws {
+        let (input, connections) = try Self.connections(name)
+        let html = ReportRenderer.html([input], title: name)
+        for c in connections.prefix(HTMLReport.diagramsPerCapture) {
+            let n = c.segments.count
+            let elided = n > HTMLDiagramBuilder.elideAbove ? HTMLDiagramBuilder.keepFirst..<(n - HTMLDiagramBuilder.keepLast) : 0..<0
+            for (i, a) in c.segments.enumerated() where !elided.contains(i) {
+                let frame = a.segment.frame
+                let label = try #require(Self.arrowLabel(html, index: frame), "\(name): no arrow for frame \(frame)")
+                #expect(label == "#\(frame) " + HTMLText.escape(SegmentLabel(a).text), "\(name) frame \(frame)")
+            }
+        }
+    }
+
+    @Test("plain capture: JSON", arguments: captures)
+    func captureJSON(_ name: String) throws {
+        let (input, connections) = try Self.connections(name)
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(ReportRenderer.json([input]).utf8)) as? [String: Any])
+        let file = try #require((root["captures"] as? [[String: Any]])?.first)
+        let objects = try #require(file["connections"] as? [[String: Any]])
+        #expect(objects.count == connections.count)
+        for (object, c) in zip(objects, connections) {
+            let segments = try #require(object["segments"] as? [[String: Any]])
+            #expect(segments.count == c.segments.count, "\(name) connection \(c.id)")
+            for (e, a) in zip(segments, c.segments) {
+                let label = SegmentLabel(a)
+                #expect(e["flags"] as? String == label.flags.tcpdumpNotation, "\(name) frame \(a.segment.frame)")
+                #expect(e["rel_seq"] as? Int == Int(label.sequence), "\(name) frame \(a.segment.frame)")
+                #expect(e["rel_ack"] as? Int == label.acknowledgment.map(Int.init), "\(name) frame \(a.segment.frame)")
+                #expect(e["payload_len"] as? Int == label.length, "\(name) frame \(a.segment.frame)")
+            }
         }
     }
 }
