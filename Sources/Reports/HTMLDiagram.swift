@@ -1,3 +1,5 @@
+import TraceModel
+
 /// A sequence diagram before layout: lanes left to right, rows top to
 /// bottom in time order (not to scale), and each lane's state after each row.
 /// `HTMLDiagram.svg()` lays it out as one inline SVG.
@@ -50,7 +52,7 @@ struct HTMLDiagram {
         /// The tooltip and details panel: first line a heading, then `key: value` lines.
         var title: String
         /// Each lane's state after this row (nil: no state known or none to show).
-        var states: [String?]
+        var states: [TCPState?]
     }
 
     var id: String
@@ -119,15 +121,15 @@ struct HTMLDiagram {
         return right
     }
 
-    static func stateColor(_ state: String) -> (fill: String, stroke: String) {
+    static func stateColor(_ state: TCPState) -> (fill: String, stroke: String) {
         switch state {
-        case "LISTEN": ("#efe3f6", "#8e44ad")
-        case "SYN-SENT", "SYN-RECEIVED": ("#fdebd0", "#ca6f1e")
-        case "ESTABLISHED": ("#d5f5e3", "#1e8449")
-        case "FIN-WAIT-1", "FIN-WAIT-2", "CLOSING": ("#d6eaf8", "#2471a3")
-        case "CLOSE-WAIT", "LAST-ACK": ("#d0ece7", "#117a65")
-        case "TIME-WAIT": ("#e5e8e8", "#5d6d7e")
-        default: ("#ffffff", "#99a3a4")
+        case .listen: ("#efe3f6", "#8e44ad")
+        case .synSent, .synReceived: ("#fdebd0", "#ca6f1e")
+        case .established: ("#d5f5e3", "#1e8449")
+        case .finWait1, .finWait2, .closing: ("#d6eaf8", "#2471a3")
+        case .closeWait, .lastAck: ("#d0ece7", "#117a65")
+        case .timeWait: ("#e5e8e8", "#5d6d7e")
+        case .closed, .unknown: ("#ffffff", "#99a3a4")
         }
     }
 

@@ -49,7 +49,7 @@ enum HTMLDiagramBuilder {
                     let first = c.segments[elided.lowerBound].segment.frame, last = c.segments[elided.upperBound - 1].segment.frame
                     let prior = c.segments[elided.upperBound - 1].states
                     var row = gapRow(elided.count, 0, 0, first: nil, last: 0, states: [], frames: " (frames \(first)–\(last))")
-                    row.states = selfConnect ? [prior.originator.name] : [prior.originator.name, prior.responder.name]
+                    row.states = selfConnect ? [prior.originator] : [prior.originator, prior.responder]
                     rows.append(row)
                     gapDone = true
                 }
@@ -68,7 +68,7 @@ enum HTMLDiagramBuilder {
             if opts != "none" { note += ", " + opts }
             rows.append(HTMLDiagram.Row(time: Timestamp.milliseconds(seg.time.nanoseconds - c.start.nanoseconds),
                                         item: .arrow(arrow(a, index: seg.frame, from: fromLane, to: toLane)), note: note, aside: "",
-                                        title: title, states: selfConnect ? [a.states.originator.name] : [a.states.originator.name, a.states.responder.name]))
+                                        title: title, states: selfConnect ? [a.states.originator] : [a.states.originator, a.states.responder]))
         }
         return HTMLDiagram(id: id, lanes: lanes, rows: rows)
     }

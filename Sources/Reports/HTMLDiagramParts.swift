@@ -1,3 +1,5 @@
+import TraceModel
+
 /// Writes a diagram's SVG parts: the rows go into `body`, each lane's state
 /// into a band under them and a pill where it starts. Written into
 /// `ByteSink`s: a report draws up to 200 diagrams, and String interpolation
@@ -17,7 +19,7 @@ struct SVGParts: ~Copyable {
     /// The top of the next row.
     var y = HTMLDiagram.headerHeight + 8
     /// Each lane's state, and where its band started.
-    var current: [String?]
+    var current: [TCPState?]
     var bandStart: [Double]
 
     init(_ d: HTMLDiagram) {
@@ -27,7 +29,7 @@ struct SVGParts: ~Copyable {
         noteWidth = min(HTMLDiagram.maxNoteWidth, max(HTMLDiagram.minNoteWidth, HTMLDiagram.targetWidth - notesX - 12))
         noteChars = Int(noteWidth / HTMLDiagram.noteAdvance)
         width = notesX + noteWidth + 12
-        current = [String?](repeating: nil, count: laneCount)
+        current = [TCPState?](repeating: nil, count: laneCount)
         bandStart = [Double](repeating: 0, count: laneCount)
     }
 
@@ -37,20 +39,20 @@ struct SVGParts: ~Copyable {
 
     /// Ends the band of `lane`'s current state at `end`.
     mutating func closeBand(_ lane: Int, at end: Double) {
-        guard let state = current[lane], state != "CLOSED", state != "UNKNOWN", end > bandStart[lane] else { return }
+        guard let state = current[lane], state != .closed, state != .unknown, end > bandStart[lane] else { return }
         let c = HTMLDiagram.stateColor(state)
         bands.append("<rect class=\"band\" x=\""); bands.append(coordinate: laneX(lane) - 5)
         bands.append("\" y=\""); bands.append(coordinate: bandStart[lane])
         bands.append("\" width=\"10\" height=\""); bands.append(coordinate: end - bandStart[lane])
         bands.append("\" fill=\""); bands.append(c.stroke)
-        bands.append("\"><title>"); bands.append(html: diagram.lanes[lane].name); bands.append(" "); bands.append(html: state)
+        bands.append("\"><title>"); bands.append(html: diagram.lanes[lane].name); bands.append(" "); bands.append(html: state.name)
         bands.append("</title></rect>\n")
     }
 
     /// The label of a state where it starts (`continued`: again at the top of a part).
-    mutating func pill(_ lane: Int, _ state: String, at py: Double, continued: Bool) {
+    mutating func pill(_ lane: Int, _ state: TCPState, at py: Double, continued: Bool) {
         let c = HTMLDiagram.stateColor(state)
-        let w = HTMLDiagram.monoWidth(state) * 0.92 + 12
+        let w = HTMLDiagram.monoWidth(state.name) * 0.92 + 12
         pills.append(continued ? "<g class=\"state cont\"><rect x=\"" : "<g class=\"state\"><rect x=\"")
         pills.append(coordinate: laneX(lane) - w / 2)
         pills.append("\" y=\""); pills.append(coordinate: py)
@@ -60,11 +62,11 @@ struct SVGParts: ~Copyable {
         pills.append("<text x=\""); pills.append(coordinate: laneX(lane))
         pills.append("\" y=\""); pills.append(coordinate: py + 12)
         pills.append("\" text-anchor=\"middle\" fill=\""); pills.append(c.stroke); pills.append("\">")
-        pills.append(html: state); pills.append("</text></g>\n")
+        pills.append(html: state.name); pills.append("</text></g>\n")
     }
 
     /// After a row: close the bands of the lanes whose state changed, label the new ones.
-    mutating func changeStates(_ states: [String?]) {
+    mutating func changeStates(_ states: [TCPState?]) {
         var changed = false
         for lane in 0..<laneCount {
             let new = lane < states.count ? states[lane] : nil
@@ -72,7 +74,7 @@ struct SVGParts: ~Copyable {
             closeBand(lane, at: y + 2)
             current[lane] = new
             bandStart[lane] = y + 2
-            if let state = new, state != "UNKNOWN" {
+            if let state = new, state != .unknown {
                 changed = true
                 pill(lane, state, at: y + 2, continued: false)
             }
@@ -130,7 +132,7 @@ struct SVGParts: ~Copyable {
         y = HTMLDiagram.compactHeaderHeight
         var any = false
         for lane in 0..<laneCount {
-            guard let state = current[lane], state != "UNKNOWN", state != "CLOSED" else { continue }
+            guard let state = current[lane], state != .unknown, state != .closed else { continue }
             pill(lane, state, at: y, continued: true)
             any = true
         }

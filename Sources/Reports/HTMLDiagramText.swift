@@ -66,7 +66,7 @@ extension HTMLDiagramBuilder {
     }
 
     /// `… 120 segments (#101–#220), 3 calls not drawn …`
-    static func gapRow(_ segments: Int, _ calls: Int, _ datagrams: Int, first: Int?, last: Int, states: [String?], frames: String = "") -> HTMLDiagram.Row {
+    static func gapRow(_ segments: Int, _ calls: Int, _ datagrams: Int, first: Int?, last: Int, states: [TCPState?], frames: String = "") -> HTMLDiagram.Row {
         var parts: [String] = []
         if segments > 0 {
             var s = "\(segments) segment\(segments == 1 ? "" : "s")"

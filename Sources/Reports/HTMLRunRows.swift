@@ -16,7 +16,7 @@ struct HTMLRunRows {
     /// Entry index → short description (`#7 [S.]`, `#3 connect() on c1`), for causes.
     let brief: [Int: String]
     /// Each lane's state after the entries so far.
-    var states: [String?]
+    var states: [TCPState?]
     var rows: [Row] = []
     var skipped = Skipped()
 
@@ -43,7 +43,7 @@ struct HTMLRunRows {
         snapshots = HTMLSnapshotStates(t, lanes: lanes, ends: ends)
         start = t.entries.first?.time ?? Timestamp(nanoseconds: 0)
         brief = Self.briefs(t)
-        states = [String?](repeating: nil, count: lanes.keys.count)
+        states = [TCPState?](repeating: nil, count: lanes.keys.count)
     }
 
     static func briefs(_ t: Timeline) -> [Int: String] {
@@ -123,8 +123,8 @@ struct HTMLRunRows {
         let originator = s.annotated.direction == .originator ? seg.flow.source : seg.flow.destination
         let responder = s.annotated.direction == .originator ? seg.flow.destination : seg.flow.source
         // UNKNOWN says nothing new: keep what the lane showed.
-        if let l = ends.lane(responder, on: seg.flow), s.annotated.states.responder != .unknown { states[l] = s.annotated.states.responder.name }
-        if let l = ends.lane(originator, on: seg.flow), s.annotated.states.originator != .unknown { states[l] = s.annotated.states.originator.name }
+        if let l = ends.lane(responder, on: seg.flow), s.annotated.states.responder != .unknown { states[l] = s.annotated.states.responder }
+        if let l = ends.lane(originator, on: seg.flow), s.annotated.states.originator != .unknown { states[l] = s.annotated.states.originator }
         let cause = CauseLabel.segment(s, describe: describe)
         let title = HTMLDiagramBuilder.segmentTitle(
             heading: "#\(s.index) \(SegmentLabel(s).flagText) \(laneList[from].name) → \(laneList[to].name)", a: s.annotated,

@@ -60,11 +60,11 @@ struct HTMLSnapshotStates {
     }
 
     /// The kernel's states that hold from entry `p` on, for lanes not on the wire then.
-    func apply(after p: Int, to states: inout [String?], lanes: HTMLDiagramBuilder.RunLanes) {
+    func apply(after p: Int, to states: inout [TCPState?], lanes: HTMLDiagramBuilder.RunLanes) {
         for snap in after[p] ?? [] {
             guard let l = lanes.index[.socket(snap.socket)], p < wireFrom[l] ?? Int.max || p > wireTo[l] ?? Int.max else { continue }
             if snap.state == .closed && states[l] == nil { continue }
-            states[l] = snap.state.name
+            states[l] = snap.state
         }
     }
 }

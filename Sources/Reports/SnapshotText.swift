@@ -7,7 +7,7 @@ enum SnapshotText {
     static func text(_ snapshot: [SocketSnapshot], dataQueues: Bool) -> String {
         snapshot.map { s in
             var text = "\(s.socket) \(s.state)"
-            if s.state == "LISTEN" { text += " (accept queue \(s.receiveQueue), SYN queue \(s.synQueue ?? 0))" }
+            if s.state == .listen { text += " (accept queue \(s.receiveQueue), SYN queue \(s.synQueue ?? 0))" }
             else if dataQueues && (s.receiveQueue > 0 || s.sendQueue > 0) { text += " (recv-q \(s.receiveQueue), send-q \(s.sendQueue))" }
             return text
         }.joined(separator: ", ")

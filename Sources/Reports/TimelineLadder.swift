@@ -78,11 +78,11 @@ struct TimelineLadder {
     }
 
     mutating func datagram(_ d: TimelineDatagram, _ ms: String) {
-        let to = t.syscalls.first { $0.event.call == "bind" && $0.event.argument("addr") == .address(d.destination) }.flatMap { column($0.event.socket) }
+        let to = t.syscalls.first { $0.event.call == .bind && $0.event.argument("addr") == .address(d.destination) }.flatMap { column($0.event.socket) }
         var label = d.token
-        if d.proto == "udp" { label += " len \(d.payloadLength)" }
-        if column(d.sender) == nil { label += " from \(d.proto == "udp" ? d.source.hostPort : d.source.address.description)" }
-        ladder.arrow(ms, from: column(d.sender), to: to, label: label, flags: d.proto == "udp" ? [] : .rst, dashed: true)
+        if d.proto == .udp { label += " len \(d.payloadLength)" }
+        if column(d.sender) == nil { label += " from \(d.proto == .udp ? d.source.hostPort : d.source.address.description)" }
+        ladder.arrow(ms, from: column(d.sender), to: to, label: label, flags: d.proto == .udp ? [] : .rst, dashed: true)
         ladder.note("#\(d.index) " + CauseLabel.datagram(d) + ": " + d.explanation, .dim)
     }
 
@@ -98,7 +98,7 @@ struct TimelineLadder {
         let to = column(receivers.receiver(of: s))
         if column(s.sender) == nil { label += " from \(s.segment.flow.source.hostPort)" }
         if to == nil && s.segment.flow.source != s.segment.flow.destination { label += " to \(s.segment.flow.destination.hostPort)" }
-        ladder.arrow(ms, from: column(s.sender), to: to, label: label, flags: s.segment.flags, dashed: s.cause == .timer("retransmission"))
+        ladder.arrow(ms, from: column(s.sender), to: to, label: label, flags: s.segment.flags, dashed: s.cause == .timer(.retransmission))
         ladder.note("#\(s.index) " + CauseLabel.segment(s) + ": " + s.explanation, .dim)
         if let f = s.fate { ladder.note("fate: " + CauseWording.fate(f), .finding) }
         let st = s.annotated.states
