@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TraceModel
 
@@ -31,5 +32,26 @@ import TraceModel
         let named = Set(["TCP_ESTABLISHED", "TCP_SYN_SENT", "TCP_SYN_RECV", "TCP_FIN_WAIT1", "TCP_FIN_WAIT2", "TCP_TIME_WAIT",
                          "TCP_CLOSE", "TCP_CLOSE_WAIT", "TCP_LAST_ACK", "TCP_LISTEN", "TCP_CLOSING"].compactMap(TCPState.init(kernelName:)))
         #expect(named == Set(TCPState.allCases).subtracting([.unknown]))
+    }
+
+    /// Issue 14's rule: a state, call or timer name is written only in its type. The kernel's own
+    /// names are read where they are parsed (TraceLineParser, the YAML parser, the tables of
+    /// reasons' meanings), and those places compare no words of their own.
+    @Test("no state, call or timer name is a string literal outside its type")
+    func noLiterals() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources")
+        let names = TCPState.allCases.map(\.rawValue) + ["retransmission", "delayed-ack", "zero-window-probe", "TCP_LISTEN", "TCP_SYN_SENT", "TCP_SYN_RECV"]
+        let exempt = ["Vocabulary.swift", "SocketOptions.swift", "CatalogueFiles.swift"]
+        var files = 0
+        for case let url as URL in FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)! where url.pathExtension == "swift" {
+            guard !exempt.contains(url.lastPathComponent) else { continue }
+            files += 1
+            let text = try String(contentsOf: url, encoding: .utf8)
+            for name in names { #expect(!text.contains("\"\(name)\""), "\(url.lastPathComponent) writes \"\(name)\"") }
+            #expect(text.range(of: #"call (==|!=) ""#, options: .regularExpression) == nil, "\(url.lastPathComponent) compares a call with a string")
+            #expect(text.range(of: #"proto (==|!=) ""#, options: .regularExpression) == nil, "\(url.lastPathComponent) compares a protocol with a string")
+        }
+        #expect(files > 100)
     }
 }
