@@ -100,21 +100,7 @@ struct Run: ParsableCommand {
                 throw ExitCode(ExitStatus.unreadableInput.rawValue)
             }
             let report = RunRecord(scenario: scenario, live: live)
-            if live.statistics.dropped > 0 || live.statistics.interfaceDropped > 0 {
-                Diagnostics.error("WARNING: \(scenario.name): packets were dropped (\(live.statistics.dropped) by the kernel's capture buffer, \(live.statistics.interfaceDropped) by the interface); the timeline is incomplete")
-            }
-            if !live.sentinelSeen {
-                Diagnostics.error("WARNING: \(scenario.name): the end-of-run sentinel was never captured; the capture may be cut short")
-            }
-            if live.pendingTimers > 0 {
-                Diagnostics.error("note: \(scenario.name): \(live.pendingTimers) kernel retransmission timers were still pending after --settle \(settle) ms; later segments are not in the capture")
-            }
-            if let why = live.kernelUnavailable {
-                Diagnostics.error("\(scenario.name): kernel events unavailable (\(why)); every cause is inferred from the packets and labelled so")
-            }
-            if live.kernelEventsLost > 0 {
-                Diagnostics.error("WARNING: \(scenario.name): the tracing instance lost \(live.kernelEventsLost) kernel events; some causes may be inferred")
-            }
+            warn(scenario.name, live)
             if let why = live.interrupted {
                 Diagnostics.error("\(scenario.name): interrupted by \(why); the capture so far is saved and marked interrupted")
                 stopped = Interruption.requested
@@ -143,6 +129,27 @@ struct Run: ParsableCommand {
         if stopped == Interruption.deadline { throw ExitCode(ExitStatus.deadline.rawValue) }
         if stopped != 0 { throw ExitCode(128 + stopped) }
         if diff { throw ExitCode(ExitStatus.diff.rawValue) }
+    }
+}
+
+extension Run {
+    /// What a live run's own numbers say about its completeness, on stderr.
+    func warn(_ name: String, _ live: LiveRun) {
+        if live.statistics.dropped > 0 || live.statistics.interfaceDropped > 0 {
+            Diagnostics.error("WARNING: \(name): packets were dropped (\(live.statistics.dropped) by the kernel's capture buffer, \(live.statistics.interfaceDropped) by the interface); the timeline is incomplete")
+        }
+        if !live.sentinelSeen {
+            Diagnostics.error("WARNING: \(name): the end-of-run sentinel was never captured; the capture may be cut short")
+        }
+        if live.pendingTimers > 0 {
+            Diagnostics.error("note: \(name): \(live.pendingTimers) kernel retransmission timers were still pending after --settle \(settle) ms; later segments are not in the capture")
+        }
+        if let why = live.kernelUnavailable {
+            Diagnostics.error("\(name): kernel events unavailable (\(why)); every cause is inferred from the packets and labelled so")
+        }
+        if live.kernelEventsLost > 0 {
+            Diagnostics.error("WARNING: \(name): the tracing instance lost \(live.kernelEventsLost) kernel events; some causes may be inferred")
+        }
     }
 }
 
