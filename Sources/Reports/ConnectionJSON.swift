@@ -21,8 +21,11 @@ public enum ConnectionJSON {
         s.append("\",\"final_states\":"); states(c.finalStates, &s)
         s.append(",\"findings\":{")
         if !c.findingCounts.isEmpty {
-            for (i, (f, n)) in c.findingCounts.sorted(by: { $0.key.name < $1.key.name }).enumerated() {
-                if i > 0 { s.append(",") }
+            var first = true
+            for f in Self.findingsByName {
+                guard let n = c.findingCounts[f] else { continue }
+                if !first { s.append(",") }
+                first = false
                 s.append(jsonString: f.name); s.append(":"); s.append(decimal: n)
             }
         }
@@ -50,6 +53,9 @@ public enum ConnectionJSON {
         s.append("\",\"teardown\":"); s.append(jsonString: c.teardown.rawValue)
         s.append("}")
     }
+
+    /// The findings in the order of their names: JSON's sorted keys.
+    static let findingsByName = Finding.allCases.sorted { $0.name < $1.name }
 
     static func endpoint(_ a: SocketAddress, _ s: inout ByteSink) {
         s.append("{\"addr\":\""); s.append(a.address); s.append("\"")
