@@ -65,6 +65,7 @@ let package = Package(
                     exclude: ["Examples"]),
         .testTarget(name: "TracerTests", dependencies: ["TestSupport", "Tracer", "Session", "Scenarios", "Reports", "Analysis", "Capture", "KernelEvents", "Sockets", "TraceModel"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "SessionTests", dependencies: ["Session", "Analysis", "Capture", "TraceModel"]),
         .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "Analysis", "Capture", "PacketWire", "TraceModel"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Session", "Scenarios", "Analysis", "Capture", "PacketWire", "TraceModel"]),
     ],
