@@ -9,10 +9,13 @@ import TraceModel
 ///
 /// - it ran in process context on one of the run's threads;
 /// - it names a 4-tuple the run's capture holds, either way round (state
-///   changes, resets, retransmissions, error reports): the run's ephemeral
-///   ports come from its own namespace, so another namespace shares a whole
-///   4-tuple only by chance;
+///   changes, retransmissions, error reports, and resets not answering a
+///   segment, near one of the run's packets): another namespace shares a whole
+///   4-tuple only by chance, though a likely one on a busy machine, since
+///   ephemeral ports are chosen by a hash of the addresses;
 /// - it frees an skb the run queued or received (kfree_skb);
+/// - it is a reset answering a segment of the run's 4-tuples that the run
+///   received on that CPU within `window` before (tcp_send_reset's skbaddr);
 /// - it is a timer or softirq boundary on a CPU within `window` of one of the
 ///   run's packets on that CPU (the attribution needs those brackets), or a
 ///   reset printed without a peer (`dest=0.0.0.0:0`, a listener under
@@ -23,13 +26,19 @@ public enum KernelEventScope {
     public static func prune(_ events: [KernelEvent], threads: Set<Int32>, flows: Set<DirectedFlow>) -> [KernelEvent] {
         var packetTimes: [Int: [Int64]] = [:]
         var skbs: Set<UInt64> = []
+        var receives: [UInt64: [(cpu: Int, time: Int64)]] = [:]
         for e in events {
             switch e.kind {
             case .devQueue(let skb, _), .receive(let skb, _):
                 packetTimes[e.cpu, default: []].append(e.time.nanoseconds)
                 skbs.insert(skb)
+                if case .receive = e.kind { receives[skb, default: []].append((e.cpu, e.time.nanoseconds)) }
             default: break
             }
+        }
+        /// The run received `skb` on this event's CPU just before it (skb addresses are reused, so the time matters).
+        func answersRun(_ skb: UInt64, _ e: KernelEvent) -> Bool {
+            receives[skb]?.contains { $0.cpu == e.cpu && (0...window).contains(e.time.nanoseconds - $0.time) } ?? false
         }
         for k in packetTimes.keys { packetTimes[k]!.sort() }
         func held(_ l: SocketAddress?, _ r: SocketAddress?) -> Bool {
@@ -46,8 +55,14 @@ public enum KernelEventScope {
             switch e.kind {
             case .setState(let l, let r, _, _, _), .receiveReset(let l, let r, _), .retransmit(let l, let r, _, _), .errorReport(let l, let r, _):
                 return held(l, r)
-            case .sendReset(let l, let r, _, _, _, _):
-                return held(l, r) || (r.map { $0.port == 0 } ?? true) && near(e)
+            case .sendReset(let l, let r, _, _, _, let received):
+                // A reset answering a segment names that segment's skb: one the run received on that CPU
+                // just before. Another namespace on the same addresses and ports picks the same ephemeral
+                // ports (the port offset hashes the addresses, not the namespace: inet_sk_port_offset),
+                // so a 4-tuple alone does not tell its resets apart.
+                // A listener's reset prints no peer (dest=0.0.0.0:0, tcp_abort_on_overflow).
+                if received != 0 { return (held(l, r) || (r.map { $0.port == 0 } ?? true)) && answersRun(received, e) }
+                return (held(l, r) || (r.map { $0.port == 0 } ?? true)) && near(e)
             case .drop(let skb, _, _):
                 return skbs.contains(skb)
             case .timerEntry, .timerExit, .softirqEntry, .softirqExit:
