@@ -163,7 +163,7 @@ public enum CommandTracer {
             let all = packets.map { ($0.frame, $0.timestamp, $0.originalLength) }
             let allFlows = KernelAttribution.tcpFlows(packets)
             let kept: Set<Int>
-            (packets, kept) = ownPackets(packets, calls: calls, events: netEvents)
+            (packets, kept) = ownPackets(packets, flows: allFlows, calls: calls, events: netEvents)
             leftOut = all.count - kept.count
             netEvents = KernelAttribution.events(netEvents, without: Set(all.map(\.0)).subtracting(kept), packets: all, flows: allFlows)
         }
@@ -193,7 +193,9 @@ public enum CommandTracer {
     /// Host mode: the packets of the traced program's connections, renumbered, and how many others were left out.
     /// A connection is the program's when a traced socket holds its 4-tuple, a traced listener its local end,
     /// or the kernel queued one of its packets in a traced task's system call.
-    static func ownPackets(_ packets: [CapturedPacket], calls: TracedCalls, events: [KernelEvent]) -> ([CapturedPacket], kept: Set<Int>) {
+    /// `packetFlows`: each TCP segment's 4-tuple by frame (`KernelAttribution.tcpFlows`).
+    static func ownPackets(_ packets: [CapturedPacket], flows packetFlows: [Int: DirectedFlow], calls: TracedCalls,
+                           events: [KernelEvent]) -> ([CapturedPacket], kept: Set<Int>) {
         var flows: Set<DirectedFlow> = []
         var listeners: Set<SocketAddress> = []
         for e in calls.events {
@@ -204,13 +206,9 @@ public enum CommandTracer {
         }
         let threads = Set(calls.threads)
         let attested = KernelAttribution.attest(packets: packets.map { ($0.frame, $0.timestamp, $0.originalLength) },
-                                                flows: KernelAttribution.tcpFlows(packets), events: events)
-        var packetFlows: [Int: DirectedFlow] = [:]
-        for p in packets {
-            let decoded = p.bytes.withUnsafeBytes { PacketDecoder.decode($0, linkType: p.linkType, originalLength: p.originalLength) }
-            guard let s = TCPSegment(decoded, frame: p.frame, time: p.timestamp) else { continue }
-            packetFlows[p.frame] = s.flow
-            if case .syscall(let t)? = attested[p.frame]?.origin, threads.contains(t) { flows.insert(s.flow) }
+                                                flows: packetFlows, events: events)
+        for (frame, flow) in packetFlows {
+            if case .syscall(let t)? = attested[frame]?.origin, threads.contains(t) { flows.insert(flow) }
         }
         var kept: [CapturedPacket] = []
         var keptFrames: Set<Int> = []
