@@ -108,16 +108,9 @@ extension Correlator {
                 return inCall(inferred, attested: a, thread: thread, evidence: evidence)
             case .reply(let frame):
                 evidence.context = .softirq
-                var cause: SegmentCause = frame.flatMap { indexOfFrame[$0] }.map { .reply(to: $0) } ?? .timer(.unknown)
-                // A reply answers a segment of its own connection (the other direction, or the
-                // same one when a socket talks to itself); a crosswise match of two
-                // same-length segments is corrected the same way.
-                if case .reply(let r) = cause, let answered = segmentOfIndex[r], inferred.segment.flow.source != inferred.segment.flow.destination,
-                   answered.flow != inferred.segment.flow.reversed, case .reply(let i) = inferred.cause,
-                   segmentOfIndex[i]?.flow == inferred.segment.flow.reversed {
-                    cause = inferred.cause
-                }
-                return (cause, evidence, nil)
+                // A crosswise match of two same-length packets is undone where it is made
+                // (`KernelAttribution.uncross`): the kernel's answer stands as it is.
+                return (frame.flatMap { indexOfFrame[$0] }.map { .reply(to: $0) } ?? .timer(.unknown), evidence, nil)
             case .timer(let function):
                 evidence.context = .timer
                 evidence.timer = function
